@@ -1,0 +1,50 @@
+//! Argument definitions (clap derive) and dispatch to one module per command.
+
+mod audit;
+mod quote;
+mod vendors;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: every invariant held.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: an invariant was violated.
+pub const EXIT_VIOLATION: u8 = 1;
+/// Exit code: bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: a threshold that the scenario sets was breached.
+pub const EXIT_THRESHOLD: u8 = 3;
+
+/// Simulate and load-test usage-credit billing.
+///
+/// Exit codes: 0 all invariants held; 1 an invariant was violated; 2 bad input or usage;
+/// 3 a threshold set by the scenario was breached.
+#[derive(Debug, Parser)]
+#[command(name = "creditsim", version, about, long_about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the vendor models: pools, plans, packs and actions.
+    Vendors(vendors::Args),
+    /// Price one action of one vendor.
+    Quote(quote::Args),
+    /// Check the claims written into a vendor model against its own arithmetic.
+    Audit(audit::Args),
+}
+
+/// Runs one command and returns its exit code. Errors are bad input (exit 2).
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Vendors(args) => vendors::run(args),
+        Command::Quote(args) => quote::run(args),
+        Command::Audit(args) => audit::run(args),
+    }
+}

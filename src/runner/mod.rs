@@ -1,0 +1,1 @@
+//! STUB: comes in a later change.

@@ -1,0 +1,3 @@
+//! The one integration-test crate; each module covers one part of creditsim.
+
+mod support;
