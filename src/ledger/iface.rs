@@ -53,6 +53,12 @@ pub trait Ledger: Send + Sync + 'static {
     async fn balance(&self, account: AccountId, pool: String) -> Result<Balance, LedgerError>;
     /// Brings the account up to the clock's time: timeouts, expiries and renewals.
     async fn tick(&self, account: AccountId) -> Result<(), LedgerError>;
+    /// Fault injection: makes the account fail as if it crashed, where the ledger can.
+    /// Ledgers without a notion of crashing ignore it.
+    async fn inject_crash(&self, account: AccountId) -> Result<(), LedgerError> {
+        let _ = account;
+        Ok(())
+    }
 }
 
 /// Where virtual time comes from. The account actors read it when they handle a message, so

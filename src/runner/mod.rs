@@ -1,1 +1,5 @@
-//! STUB: comes in a later change.
+//! The runner: spawns account and user-agent actors, drives a scenario, and gathers what
+//! happened for the report.
+
+pub mod clock;
+pub mod latency;

@@ -1,0 +1,161 @@
+//! Actor benchmarks: one hot account actor with many concurrent callers, beside a bare ractor
+#![allow(missing_docs)] // criterion_group! generates undocumented items.
+//! actor doing no bookkeeping with the same callers, measured in the same run so that the
+//! ratio is meaningful on a shared, noisy machine.
+//!
+//! `cargo bench --bench actors`
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use creditsim::ledger::actor::AccountArgs;
+use creditsim::ledger::{
+    AccountLog, AccountSpec, ActorLedger, Clock, GrantRequest, Ledger, ReserveRequest, Source,
+    TimeMs,
+};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+
+/// Concurrent callers per run, as in the stress scenario's hot workspace.
+const CALLERS: usize = 1000;
+/// Reserve→commit cycles per caller per iteration.
+const CYCLES_PER_CALLER: usize = 20;
+
+struct FrozenClock;
+impl Clock for FrozenClock {
+    fn now_ms(&self) -> TimeMs {
+        0
+    }
+}
+
+/// A bare actor: a counter behind the same two calls per cycle.
+struct Bare;
+enum BareMsg {
+    Reserve(u64, RpcReplyPort<bool>),
+    Commit(u64, RpcReplyPort<u64>),
+}
+impl Actor for Bare {
+    type Msg = BareMsg;
+    type State = u64;
+    type Arguments = ();
+    async fn pre_start(&self, _: ActorRef<BareMsg>, _: ()) -> Result<u64, ActorProcessingErr> {
+        Ok(u64::MAX)
+    }
+    async fn handle(
+        &self,
+        _: ActorRef<BareMsg>,
+        msg: BareMsg,
+        balance: &mut u64,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            BareMsg::Reserve(n, reply) => {
+                *balance -= n;
+                let _ = reply.send(true);
+            }
+            BareMsg::Commit(n, reply) => {
+                let _ = reply.send(n);
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn bare_cycles(actor: &ActorRef<BareMsg>) {
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let actor = actor.clone();
+            tokio::spawn(async move {
+                for _ in 0..CYCLES_PER_CALLER {
+                    ractor::call!(actor, BareMsg::Reserve, 5).unwrap();
+                    ractor::call!(actor, BareMsg::Commit, 5).unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+async fn account_cycles(ledger: &Arc<ActorLedger>, round: u64) {
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|caller| {
+            let ledger = ledger.clone();
+            tokio::spawn(async move {
+                for i in 0..CYCLES_PER_CALLER {
+                    let key = format!("r{round}-c{caller}-s{i}");
+                    let req = ReserveRequest {
+                        key: key.clone(),
+                        pool: "credits".into(),
+                        action: "image".into(),
+                        credits: 5,
+                        ttl_ms: 60_000,
+                    };
+                    ledger.reserve(0, req).await.unwrap();
+                    ledger.commit(0, key, 5).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+fn hot_actor(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut group = c.benchmark_group("hot_actor_1000_callers");
+    group.throughput(Throughput::Elements((CALLERS * CYCLES_PER_CALLER) as u64));
+    group.measurement_time(Duration::from_secs(5));
+    group.sample_size(10);
+
+    let bare = runtime.block_on(async { Actor::spawn(None, Bare, ()).await.unwrap().0 });
+    group.bench_function("bare_ractor", |b| {
+        b.to_async(&runtime).iter(|| bare_cycles(&bare))
+    });
+
+    let ledger = runtime.block_on(async {
+        let spec = AccountSpec {
+            key_retention_ms: 1,
+            entitled: None,
+            unlimited: BTreeSet::new(),
+            ..AccountSpec::default()
+        };
+        let args = AccountArgs {
+            spec,
+            clock: Arc::new(FrozenClock),
+            log: AccountLog::new(0, None),
+        };
+        let ledger = Arc::new(ActorLedger::start(vec![args]).await.unwrap());
+        let grant = GrantRequest {
+            key: "bench".into(),
+            pool: "credits".into(),
+            credits: u64::MAX / 4,
+            source: Source::Promotion,
+            expires_at_ms: None,
+            priority: 0,
+        };
+        ledger.grant(0, grant).await.unwrap();
+        ledger
+    });
+    let mut round = 0;
+    group.bench_function("account_actor", |b| {
+        b.to_async(&runtime).iter_custom(|iters| {
+            let ledger = ledger.clone();
+            round += 1;
+            let base = round * 1_000_000;
+            async move {
+                let start = Instant::now();
+                for i in 0..iters {
+                    account_cycles(&ledger, base + i).await;
+                }
+                start.elapsed()
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hot_actor);
+criterion_main!(benches);
