@@ -64,6 +64,9 @@ mod tests {
         assert_eq!(clock.now_ms(), 10);
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         assert_eq!(clock.now_ms(), 10 + 2 * 3600);
-        assert_eq!(clock.instant_of(10 + 2 * 3600), clock.start + std::time::Duration::from_millis(2));
+        assert_eq!(
+            clock.instant_of(10 + 2 * 3600),
+            clock.start + std::time::Duration::from_millis(2)
+        );
     }
 }

@@ -2,4 +2,5 @@
 //! happened for the report.
 
 pub mod clock;
+pub mod faults;
 pub mod latency;

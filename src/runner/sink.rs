@@ -1,0 +1,155 @@
+//! The journal consumer: reads each account's new events from its log (in `seq` order) and
+//! the agents' step records, feeds both to the online checker, and writes `journal.csv` and
+//! `steps.csv`. One task does all of it, so the checker sees one consistent order per account.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::oneshot;
+
+use crate::check::{Checker, Verdict};
+use crate::journal::{JournalError, JournalWriter, StepRecord, StepWriter};
+use crate::ledger::{AccountId, AccountLog, Event, EventKind};
+
+/// What the consumer counted beside the checker's verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SinkCounts {
+    /// Events read.
+    pub events: u64,
+    /// Low-balance warnings raised.
+    pub warnings: u64,
+    /// Holds the accounts timed out.
+    pub timed_out: u64,
+}
+
+/// The consumer's state.
+pub struct JournalSink {
+    logs: Vec<Arc<AccountLog>>,
+    /// How many events of each account have been consumed.
+    cursors: Vec<usize>,
+    /// `None` when the online checker is off.
+    checker: Option<Checker>,
+    journal: Option<JournalWriter<BufWriter<File>>>,
+    steps: Option<StepWriter<BufWriter<File>>>,
+    counts: SinkCounts,
+}
+
+impl JournalSink {
+    /// A consumer of `logs`, writing into `out_dir` when given.
+    pub fn new(logs: Vec<Arc<AccountLog>>, online_check: bool, out_dir: Option<&Path>) -> Result<JournalSink, JournalError> {
+        let (journal, steps) = match out_dir {
+            Some(dir) => (
+                Some(JournalWriter::new(BufWriter::new(create(&dir.join("journal.csv"))?))?),
+                Some(StepWriter::new(BufWriter::new(create(&dir.join("steps.csv"))?))?),
+            ),
+            None => (None, None),
+        };
+        Ok(JournalSink {
+            cursors: vec![0; logs.len()],
+            logs,
+            checker: online_check.then(Checker::new),
+            journal,
+            steps,
+            counts: SinkCounts::default(),
+        })
+    }
+
+    /// Consumes whatever the account appended since last time.
+    pub fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
+        let log = self.logs[account as usize].clone();
+        let events = log.read_pending();
+        let from = self.cursors[account as usize];
+        for event in &events[from..] {
+            self.observe(event)?;
+        }
+        self.cursors[account as usize] = events.len();
+        Ok(())
+    }
+
+    /// Consumes what every account appended since last time (at the end of a run).
+    pub fn drain_all(&mut self) -> Result<(), JournalError> {
+        for account in 0..self.logs.len() {
+            self.drain(account as AccountId)?;
+        }
+        Ok(())
+    }
+
+    fn observe(&mut self, event: &Event) -> Result<(), JournalError> {
+        self.counts.events += 1;
+        match &event.kind {
+            EventKind::Warning { .. } => self.counts.warnings += 1,
+            EventKind::Released { timed_out: true, .. } => self.counts.timed_out += 1,
+            _ => {}
+        }
+        if let Some(checker) = &mut self.checker {
+            checker.observe(event);
+        }
+        if let Some(journal) = &mut self.journal {
+            journal.write(event)?;
+        }
+        Ok(())
+    }
+
+    /// Records what an agent was told about one step.
+    pub fn step(&mut self, record: StepRecord) -> Result<(), JournalError> {
+        if let Some(steps) = &mut self.steps {
+            steps.write(&record)?;
+        }
+        if let Some(checker) = &mut self.checker {
+            checker.observe_step(&record);
+        }
+        Ok(())
+    }
+
+    /// Flushes the files and returns the verdict (`None` when the checker was off).
+    pub fn finish(mut self) -> Result<(SinkCounts, Option<Verdict>), JournalError> {
+        self.drain_all()?;
+        if let Some(journal) = &mut self.journal {
+            journal.flush()?;
+        }
+        if let Some(steps) = &mut self.steps {
+            steps.flush()?;
+        }
+        Ok((self.counts, self.checker.map(Checker::finish)))
+    }
+}
+
+fn create(path: &Path) -> Result<File, JournalError> {
+    File::create(path).map_err(|err| JournalError::Io {
+        path: path.to_path_buf(),
+        err,
+    })
+}
+
+/// What the consumer task receives.
+pub enum SinkInput {
+    /// An agent's record of one step.
+    Step(StepRecord),
+}
+
+/// Runs the consumer until `stop` fires and every step sender is gone. The runner fires
+/// `stop` once the agents are done and the accounts caught up; `finish` then drains what is
+/// left. `biased` keeps the order of work fixed, so a deterministic run writes the same file.
+pub async fn consume(
+    mut sink: JournalSink,
+    mut notify: UnboundedReceiver<AccountId>,
+    mut steps: UnboundedReceiver<SinkInput>,
+    mut stop: oneshot::Receiver<()>,
+) -> Result<JournalSink, JournalError> {
+    let (mut stopped, mut steps_open) = (false, true);
+    while !(stopped && !steps_open) {
+        tokio::select! {
+            biased;
+            Some(account) = notify.recv() => sink.drain(account)?,
+            input = steps.recv(), if steps_open => match input {
+                Some(SinkInput::Step(record)) => sink.step(record)?,
+                None => steps_open = false,
+            },
+            _ = &mut stop, if !stopped => stopped = true,
+        }
+    }
+    Ok(sink)
+}
