@@ -1,6 +1,7 @@
 //! Argument definitions (clap derive) and dispatch to one module per command.
 
 mod audit;
+mod table;
 mod quote;
 mod vendors;
 
