@@ -5,9 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ledger::{
-    AccountSpec, GrantRequest, MONTH_MS, RecurringGrant, Source, TimeMs, YEAR_MS,
-};
+use crate::ledger::{AccountSpec, GrantRequest, MONTH_MS, RecurringGrant, Source, TimeMs, YEAR_MS};
 use crate::pricing::{Model, Pack, Period, Plan, PricingError, Refresh, Validity};
 
 /// How long an idempotency record is kept after its request closed: 24 hours of virtual
@@ -52,7 +50,10 @@ pub fn account_spec(
     if addon_units > 0 {
         spec.recurring.push(addon_grant(model, plan, addon_units)?);
     }
-    spec.entitled = plan.entitled.as_ref().map(|ids| ids.iter().cloned().collect());
+    spec.entitled = plan
+        .entitled
+        .as_ref()
+        .map(|ids| ids.iter().cloned().collect());
     spec.unlimited = plan.unlimited.iter().cloned().collect::<BTreeSet<_>>();
     Ok(spec)
 }
@@ -70,10 +71,12 @@ fn allowance_grant(
     plan: &Plan,
     seats: u32,
 ) -> Result<Option<RecurringGrant>, PricingError> {
-    let allowance = plan.allowance.ok_or_else(|| PricingError::UnknownAllowance {
-        vendor: model.id().to_string(),
-        plan: plan.id.clone(),
-    })?;
+    let allowance = plan
+        .allowance
+        .ok_or_else(|| PricingError::UnknownAllowance {
+            vendor: model.id().to_string(),
+            plan: plan.id.clone(),
+        })?;
     let credits = match plan.per_seat {
         true if seats == 0 => {
             return Err(PricingError::NoSeats {
@@ -81,7 +84,9 @@ fn allowance_grant(
                 plan: plan.id.clone(),
             });
         }
-        true => allowance.checked_mul(u64::from(seats)).ok_or_else(|| overflow(model, plan))?,
+        true => allowance
+            .checked_mul(u64::from(seats))
+            .ok_or_else(|| overflow(model, plan))?,
         false => allowance,
     };
     if credits == 0 {
@@ -112,13 +117,19 @@ fn overflow(model: &Model, plan: &Plan) -> PricingError {
 /// The recurring add-on pack sold on `plan`.
 fn addon_for<'m>(model: &'m Model, plan: &Plan) -> Option<&'m Pack> {
     model.packs().iter().find(|p| {
-        p.recurring && p.plans.as_ref().is_none_or(|plans| plans.contains(&plan.id))
+        p.recurring
+            && p.plans
+                .as_ref()
+                .is_none_or(|plans| plans.contains(&plan.id))
     })
 }
 
 fn addon_grant(model: &Model, plan: &Plan, units: u32) -> Result<RecurringGrant, PricingError> {
     let pack = addon_for(model, plan).ok_or_else(|| no_addon(model, &plan.id))?;
-    let credits = pack.credits.checked_mul(u64::from(units)).ok_or_else(|| overflow(model, plan))?;
+    let credits = pack
+        .credits
+        .checked_mul(u64::from(units))
+        .ok_or_else(|| overflow(model, plan))?;
     Ok(RecurringGrant {
         label: format!("addon:{}", pack.id),
         source: Source::Addon,
@@ -180,7 +191,11 @@ pub fn pack_grant(
     })
 }
 
-fn check_plan_for_pack(model: &Model, pack: &Pack, plan: Option<&Plan>) -> Result<(), PricingError> {
+fn check_plan_for_pack(
+    model: &Model,
+    pack: &Pack,
+    plan: Option<&Plan>,
+) -> Result<(), PricingError> {
     let Some(plan) = plan else {
         return match pack.requires_plan {
             true => Err(needs_plan(model, pack)),
@@ -218,7 +233,9 @@ fn months_after(now_ms: TimeMs, months: u32) -> TimeMs {
 /// The end of the `cycle_ms` cycle that contains `now_ms` (cycles start at time 0, as the
 /// ledger's recurring grants do).
 fn cycle_end(now_ms: TimeMs, cycle_ms: TimeMs) -> TimeMs {
-    (now_ms / cycle_ms).saturating_add(1).saturating_mul(cycle_ms)
+    (now_ms / cycle_ms)
+        .saturating_add(1)
+        .saturating_mul(cycle_ms)
 }
 
 #[cfg(test)]

@@ -29,7 +29,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let models = match &args.vendor {
         Some(spec) => vec![Model::resolve(spec)?],
-        None => BUILTIN_IDS.iter().map(|id| Model::builtin(id)).collect::<Result<_, _>>()?,
+        None => BUILTIN_IDS
+            .iter()
+            .map(|id| Model::builtin(id))
+            .collect::<Result<_, _>>()?,
     };
     let audits: Vec<(Model, Vec<ClaimResult>)> = models
         .into_iter()
@@ -46,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             print_table(model, results);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(super::EXIT_OK))
 }
 
 fn count(results: &[ClaimResult], verdict: Verdict) -> usize {

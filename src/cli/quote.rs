@@ -35,7 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         value["params"] = serde_json::to_value(&params)?;
         value["fixed"] = quote.credits.is_fixed().into();
         println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::from(super::EXIT_OK));
     }
     let shown: Vec<String> = params.iter().map(|(k, v)| format!(" {k}={v}")).collect();
     println!(
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !quote.credits.is_fixed() {
         println!("  variable: {}", timing_note(model.charge_timing()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(super::EXIT_OK))
 }
 
 /// The model, and the words after VENDOR.

@@ -27,17 +27,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let models = match (&args.model, &args.vendor) {
         (Some(path), _) => vec![Model::load(path)?],
         (None, Some(spec)) => vec![Model::resolve(spec)?],
-        (None, None) => BUILTIN_IDS.iter().map(|id| Model::builtin(id)).collect::<Result<_, _>>()?,
+        (None, None) => BUILTIN_IDS
+            .iter()
+            .map(|id| Model::builtin(id))
+            .collect::<Result<_, _>>()?,
     };
     if args.json {
         let out: Vec<serde_json::Value> = models.iter().map(json).collect::<Result<_, _>>()?;
         println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::from(super::EXIT_OK));
     }
     for model in &models {
         print_model(model);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(super::EXIT_OK))
 }
 
 fn json(model: &Model) -> anyhow::Result<serde_json::Value> {
@@ -73,12 +76,23 @@ fn print_model(model: &Model) {
         "  charge timing: {:?}; currency: {}; low-balance warnings: {}; shared workspace: {}",
         model.charge_timing(),
         or_unknown(model.currency()),
-        if thresholds.is_empty() { "none".to_string() } else { thresholds.join(", ") },
-        if model.shared_workspace() { "yes" } else { "no" },
+        if thresholds.is_empty() {
+            "none".to_string()
+        } else {
+            thresholds.join(", ")
+        },
+        if model.shared_workspace() {
+            "yes"
+        } else {
+            "no"
+        },
     );
     println!("\n  pools");
-    let pools: Vec<Vec<String>> =
-        model.pools().iter().map(|p| vec![p.id.clone(), p.description.clone()]).collect();
+    let pools: Vec<Vec<String>> = model
+        .pools()
+        .iter()
+        .map(|p| vec![p.id.clone(), p.description.clone()])
+        .collect();
     table::print(&["id", "description"], &pools);
     print_plans(model);
     print_packs(model);
@@ -103,12 +117,26 @@ fn print_plans(model: &Model) {
                 format!("{:?}", p.period).to_lowercase(),
                 format!("{:?}", p.refresh).to_lowercase(),
                 or_unknown(p.price),
-                p.entitled.as_ref().map_or_else(|| "all".to_string(), |e| e.join(", ")),
-                if p.unlimited.is_empty() { "-".to_string() } else { p.unlimited.join(", ") },
+                p.entitled
+                    .as_ref()
+                    .map_or_else(|| "all".to_string(), |e| e.join(", ")),
+                if p.unlimited.is_empty() {
+                    "-".to_string()
+                } else {
+                    p.unlimited.join(", ")
+                },
             ]
         })
         .collect();
-    let headers = ["id", "allowance", "billing", "refresh", "price", "entitled", "unlimited"];
+    let headers = [
+        "id",
+        "allowance",
+        "billing",
+        "refresh",
+        "price",
+        "entitled",
+        "unlimited",
+    ];
     table::print(&headers, &rows);
 }
 
@@ -138,11 +166,25 @@ fn print_packs(model: &Model) {
             if p.shared {
                 terms.push("shared by workspace".to_string());
             }
-            let terms = if terms.is_empty() { "-".to_string() } else { terms.join("; ") };
-            vec![p.id.clone(), p.pool.clone(), p.credits.to_string(), or_unknown(p.price), validity, terms]
+            let terms = if terms.is_empty() {
+                "-".to_string()
+            } else {
+                terms.join("; ")
+            };
+            vec![
+                p.id.clone(),
+                p.pool.clone(),
+                p.credits.to_string(),
+                or_unknown(p.price),
+                validity,
+                terms,
+            ]
         })
         .collect();
-    table::print(&["id", "pool", "credits", "price", "validity", "terms"], &rows);
+    table::print(
+        &["id", "pool", "credits", "price", "validity", "terms"],
+        &rows,
+    );
 }
 
 fn param_words(name: &str, p: &Param) -> String {
@@ -164,7 +206,11 @@ fn print_actions(model: &Model) {
         .iter()
         .map(|a| {
             let params: Vec<String> = a.params.iter().map(|(n, p)| param_words(n, p)).collect();
-            let params = if params.is_empty() { "-".to_string() } else { params.join(" ") };
+            let params = if params.is_empty() {
+                "-".to_string()
+            } else {
+                params.join(" ")
+            };
             vec![a.id.clone(), a.pool.clone(), params, model.describe_cost(a)]
         })
         .collect();

@@ -115,7 +115,9 @@ fn words(claim: &Claim, verdict: Verdict) -> Outcome {
 fn doc_amount(claim: &Claim) -> Result<Cost, String> {
     match &claim.doc {
         DocValue::Amount(a) => Ok(a.cost()),
-        DocValue::Text(t) => Err(format!("`doc = \"{t}\"`: expected a number or {{ min, max }}")),
+        DocValue::Text(t) => Err(format!(
+            "`doc = \"{t}\"`: expected a number or {{ min, max }}"
+        )),
     }
 }
 
@@ -126,7 +128,11 @@ fn verdict(claim: &Claim, model: Cost) -> Result<Verdict, String> {
         Match::Exact => doc == model,
         Match::Within => model.min <= doc.min && doc.max <= model.max,
     };
-    Ok(if agrees { Verdict::Holds } else { Verdict::Fails })
+    Ok(if agrees {
+        Verdict::Holds
+    } else {
+        Verdict::Fails
+    })
 }
 
 fn quote_of(model: &Model, action: &str, params: &Params) -> Result<super::Quote, String> {
@@ -162,7 +168,12 @@ fn item_cost(model: &Model, item: &Item) -> Result<Cost, String> {
 fn mixed_cost(model: &Model, item: &Item, mix: &str, mut params: Params) -> Result<Cost, String> {
     let action = model.action(&item.action).map_err(|e| e.to_string())?;
     let values = action.params.get(mix).and_then(|p| p.values.clone());
-    let values = values.ok_or_else(|| format!("`mix = \"{mix}\"` must name a word parameter of {}", action.id))?;
+    let values = values.ok_or_else(|| {
+        format!(
+            "`mix = \"{mix}\"` must name a word parameter of {}",
+            action.id
+        )
+    })?;
     let mut span: Option<Cost> = None;
     for value in values {
         params.insert(mix.to_string(), value);
@@ -195,7 +206,10 @@ fn sum_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
     for item in &claim.items {
         let cost = item_cost(model, item)?;
         let (term, note) = match item.doc {
-            Some(d) if cost.min <= d && d <= cost.max => (Amount::Fixed(d).cost(), format!("{} = {cost}, doc {d} ✓", item_label(item))),
+            Some(d) if cost.min <= d && d <= cost.max => (
+                Amount::Fixed(d).cost(),
+                format!("{} = {cost}, doc {d} ✓", item_label(item)),
+            ),
             Some(d) => {
                 terms_hold = false;
                 (cost, format!("{} = {cost}, doc {d} ✗", item_label(item)))
@@ -222,7 +236,9 @@ fn fit_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
     let (what, credits) = match (&claim.plan, &claim.pack) {
         (Some(plan), _) => {
             let plan = model.plan(plan).map_err(|e| e.to_string())?;
-            let allowance = plan.allowance.ok_or_else(|| format!("plan `{}` has no allowance", plan.id))?;
+            let allowance = plan
+                .allowance
+                .ok_or_else(|| format!("plan `{}` has no allowance", plan.id))?;
             (format!("plan {}", plan.id), allowance)
         }
         (None, Some(pack)) => {
@@ -235,7 +251,11 @@ fn fit_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
     let cost = quote_of(model, action, &params_of(&claim.params))?.credits;
     if cost.min == 0 {
         let text = format!("{what}: {credits} ÷ {cost}: unbounded (the action can be free)");
-        return Ok(Outcome { text, credits: None, verdict: Verdict::Fails });
+        return Ok(Outcome {
+            text,
+            credits: None,
+            verdict: Verdict::Fails,
+        });
     }
     let fit = Cost {
         min: credits / cost.max,
@@ -249,10 +269,16 @@ fn fit_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
 }
 
 fn allowance_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
-    let plan = model.plan(claim.plan.as_deref().unwrap_or_default()).map_err(|e| e.to_string())?;
+    let plan = model
+        .plan(claim.plan.as_deref().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
     let Some(allowance) = plan.allowance else {
         let text = format!("plan {}: allowance unknown", plan.id);
-        return Ok(Outcome { text, credits: None, verdict: Verdict::Fails });
+        return Ok(Outcome {
+            text,
+            credits: None,
+            verdict: Verdict::Fails,
+        });
     };
     let credits = Amount::Fixed(allowance).cost();
     Ok(Outcome {
@@ -264,20 +290,30 @@ fn allowance_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
 
 /// A pack's price per credit, rounded half up to as many decimals as the document shows.
 fn unit_price_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
-    let pack = model.pack(claim.pack.as_deref().unwrap_or_default()).map_err(|e| e.to_string())?;
+    let pack = model
+        .pack(claim.pack.as_deref().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
     let DocValue::Text(doc) = &claim.doc else {
         return Err("a unit-price claim's `doc` is a decimal string such as \"0.091\"".to_string());
     };
     let decimals = doc.split_once('.').map_or(0, |(_, f)| f.len());
     let Some(price) = pack.price else {
         let text = format!("pack {}: price unknown", pack.id);
-        return Ok(Outcome { text, credits: None, verdict: Verdict::Fails });
+        return Ok(Outcome {
+            text,
+            credits: None,
+            verdict: Verdict::Fails,
+        });
     };
     let per_credit = per_credit(price.cents, pack.credits, decimals).ok_or("overflow")?;
     Ok(Outcome {
         text: format!("{price} ÷ {} = {per_credit}", pack.credits),
         credits: None,
-        verdict: if &per_credit == doc { Verdict::Holds } else { Verdict::Fails },
+        verdict: if &per_credit == doc {
+            Verdict::Holds
+        } else {
+            Verdict::Fails
+        },
     })
 }
 
@@ -285,7 +321,10 @@ fn unit_price_claim(model: &Model, claim: &Claim) -> Result<Outcome, String> {
 fn per_credit(cents: u64, credits: u64, decimals: usize) -> Option<String> {
     let scale = 10u64.checked_pow(u32::try_from(decimals).ok()?)?;
     let denominator = credits.checked_mul(200)?;
-    let numerator = cents.checked_mul(scale)?.checked_mul(2)?.checked_add(credits.checked_mul(100)?)?;
+    let numerator = cents
+        .checked_mul(scale)?
+        .checked_mul(2)?
+        .checked_add(credits.checked_mul(100)?)?;
     let scaled = numerator.checked_div(denominator)?;
     let whole = scaled / scale;
     Some(match decimals {

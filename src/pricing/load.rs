@@ -63,7 +63,7 @@ impl Located<'_> {
 
     /// The cross-checks that need the whole model: references, recipes and claims.
     fn check_model(&self, model: &Model) -> Result<(), PricingError> {
-        let spans = &model_spans(self.text);
+        let spans = &Spans { text: self.text };
         for action in &model.actions {
             let span = spans.of("actions", &action.id);
             check_action(model, action).map_err(|p| self.at(span.clone(), p))?;
@@ -79,7 +79,10 @@ impl Located<'_> {
             let span = spans.of("claims", &claim.id);
             check_claim(claim).map_err(|p| self.at(span.clone(), p))?;
             claims::compute(model, claim).map_err(|e| {
-                self.at(span, problem(format!("claims.{}", claim.id), e.to_string()))
+                self.at(
+                    span,
+                    problem(format!("claims[{}]", claim.id), e.to_string()),
+                )
             })?;
         }
         Ok(())
@@ -90,10 +93,6 @@ impl Located<'_> {
 /// parsing (spans do not survive unwrapping). Falls back to the start of the file.
 struct Spans<'a> {
     text: &'a str,
-}
-
-fn model_spans(text: &str) -> Spans<'_> {
-    Spans { text }
 }
 
 impl Spans<'_> {
@@ -149,18 +148,23 @@ fn need_pool(model: &Model, field: String, pool: &str) -> Result<(), Problem> {
         return Ok(());
     }
     let valid = super::error::list(model.pools.iter().map(|p| p.id.as_str()), "none");
-    Err(problem(field, format!("unknown pool `{pool}`: expected one of {valid}")))
+    Err(problem(
+        field,
+        format!("unknown pool `{pool}`: expected one of {valid}"),
+    ))
 }
 
 fn need_actions(model: &Model, field: String, ids: &[String]) -> Result<(), Problem> {
     for id in ids {
-        model.action(id).map_err(|e| problem(field.clone(), e.to_string()))?;
+        model
+            .action(id)
+            .map_err(|e| problem(field.clone(), e.to_string()))?;
     }
     Ok(())
 }
 
 fn check_action(model: &Model, a: &Action) -> Result<(), Problem> {
-    let field = |name: &str| format!("actions.{}.{name}", a.id);
+    let field = |name: &str| format!("actions[{}].{name}", a.id);
     need_pool(model, field("pool"), &a.pool)?;
     let rules = [a.credits.is_some(), a.table.is_some(), a.steps.is_some()];
     if rules.iter().filter(|r| **r).count() != 1 {
@@ -168,7 +172,8 @@ fn check_action(model: &Model, a: &Action) -> Result<(), Problem> {
         return Err(problem(field("credits"), msg));
     }
     for (name, param) in &a.params {
-        quote::check_param(name, param).map_err(|m| problem(field(&format!("params.{name}")), m))?;
+        quote::check_param(name, param)
+            .map_err(|m| problem(field(&format!("params.{name}")), m))?;
     }
     check_table(a).map_err(|m| problem(field("table"), m))?;
     check_per(a).map_err(|m| problem(field("per"), m))?;
@@ -193,13 +198,17 @@ fn check_table(a: &Action) -> Result<(), String> {
     };
     let values = a.params.get(by).and_then(|p| p.values.as_ref());
     let Some(values) = values else {
-        return Err(format!("`by = \"{by}\"` must name a parameter with `values`"));
+        return Err(format!(
+            "`by = \"{by}\"` must name a parameter with `values`"
+        ));
     };
     let declared: BTreeSet<&str> = values.iter().map(String::as_str).collect();
     let priced: BTreeSet<&str> = table.keys().map(String::as_str).collect();
     if declared != priced {
         let want = super::error::list(declared, "none");
-        return Err(format!("the table must price exactly the values of `{by}`: {want}"));
+        return Err(format!(
+            "the table must price exactly the values of `{by}`: {want}"
+        ));
     }
     Ok(())
 }
@@ -217,32 +226,45 @@ fn check_per(a: &Action) -> Result<(), String> {
     }
     match a.params.get(per) {
         Some(p) if p.values.is_none() => {}
-        _ => return Err(format!("`per = \"{per}\"` must name a whole-number parameter")),
+        _ => {
+            return Err(format!(
+                "`per = \"{per}\"` must name a whole-number parameter"
+            ));
+        }
     }
     match (a.unit.unwrap_or(1), a.rounding) {
         (0, _) => Err("`unit` must be at least 1".to_string()),
-        (u, None) if u > 1 => Err(format!("`unit = {u}` needs `rounding`: ceil, floor or exact")),
+        (u, None) if u > 1 => Err(format!(
+            "`unit = {u}` needs `rounding`: ceil, floor or exact"
+        )),
         _ => Ok(()),
     }
 }
 
 fn check_plan(model: &Model, plan: &Plan) -> Result<(), Problem> {
-    let field = |name: &str| format!("plans.{}.{name}", plan.id);
+    let field = |name: &str| format!("plans[{}].{name}", plan.id);
     need_pool(model, field("pool"), &plan.pool)?;
-    need_actions(model, field("entitled"), plan.entitled.as_deref().unwrap_or(&[]))?;
+    need_actions(
+        model,
+        field("entitled"),
+        plan.entitled.as_deref().unwrap_or(&[]),
+    )?;
     need_actions(model, field("unlimited"), &plan.unlimited)?;
     if plan.rollover {
-        let msg = "rollover = true is not supported: allowance lots expire at the end of their cycle";
+        let msg =
+            "rollover = true is not supported: allowance lots expire at the end of their cycle";
         return Err(problem(field("rollover"), msg));
     }
     Ok(())
 }
 
 fn check_pack(model: &Model, pack: &Pack) -> Result<(), Problem> {
-    let field = |name: &str| format!("packs.{}.{name}", pack.id);
+    let field = |name: &str| format!("packs[{}].{name}", pack.id);
     need_pool(model, field("pool"), &pack.pool)?;
     for plan in pack.plans.iter().flatten() {
-        model.plan(plan).map_err(|e| problem(field("plans"), e.to_string()))?;
+        model
+            .plan(plan)
+            .map_err(|e| problem(field("plans"), e.to_string()))?;
     }
     let needs_plan = pack.validity == Validity::BillingCycle || pack.recurring;
     if needs_plan && !pack.requires_plan {
@@ -255,11 +277,19 @@ fn check_pack(model: &Model, pack: &Pack) -> Result<(), Problem> {
 /// Each claim kind has the fields it needs; `compute` then checks the ids they name.
 fn check_claim(c: &Claim) -> Result<(), Problem> {
     use super::schema::ClaimKind as K;
-    let field = |name: &str| format!("claims.{}.{name}", c.id);
-    let missing = |name: &str| problem(field(name), format!("a `{:?}` claim needs `{name}`", c.kind).to_lowercase());
+    let field = |name: &str| format!("claims[{}].{name}", c.id);
+    let missing = |name: &str| {
+        problem(
+            field(name),
+            format!("a `{:?}` claim needs `{name}`", c.kind).to_lowercase(),
+        )
+    };
     match c.kind {
         K::Quote | K::Fit if c.action.is_none() => Err(missing("action")),
-        K::Fit if c.plan.is_some() == c.pack.is_some() => Err(problem(field("plan"), "a fit claim needs exactly one of `plan` or `pack`")),
+        K::Fit if c.plan.is_some() == c.pack.is_some() => Err(problem(
+            field("plan"),
+            "a fit claim needs exactly one of `plan` or `pack`",
+        )),
         K::Sum if c.items.is_empty() => Err(missing("items")),
         K::Allowance if c.plan.is_none() => Err(missing("plan")),
         K::UnitPrice if c.pack.is_none() => Err(missing("pack")),
@@ -270,7 +300,9 @@ fn check_claim(c: &Claim) -> Result<(), Problem> {
 
 /// Turns TOML scalars into the strings a command line would give.
 pub(crate) fn params_of(map: &std::collections::BTreeMap<String, super::schema::Scalar>) -> Params {
-    map.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect()
 }
 
 /// A step parameter's value given the recipe's resolved parameters.
@@ -278,7 +310,10 @@ pub(crate) fn step_value(p: &StepParam, recipe: &Params) -> Option<String> {
     match p {
         StepParam::Literal(v) => Some(v.to_string()),
         StepParam::From { from, map: None } => recipe.get(from).cloned(),
-        StepParam::From { from, map: Some(map) } => {
+        StepParam::From {
+            from,
+            map: Some(map),
+        } => {
             let key = recipe.get(from)?;
             map.get(key).map(ToString::to_string)
         }
@@ -309,21 +344,29 @@ fn malformed(
     }
 }
 
-/// `table.key` for the line starting at `line_start`: the nearest header above it and the
-/// key before `=` on it.
+/// `table[id].key` for the line starting at `line_start`: the nearest header above it, the
+/// `id` of that table when it has one above the line, and the key before `=` on the line.
 fn field_at(text: &str, line_start: usize) -> String {
-    let header = text[..line_start]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|h| h.trim_matches(|c| c == '[' || c == ']').to_string());
+    let above: Vec<&str> = text[..line_start].lines().map(str::trim).collect();
+    let header_at = above.iter().rposition(|l| l.starts_with('['));
+    let header = header_at.map(|i| above[i].trim_matches(|c| c == '[' || c == ']').to_string());
+    let id = header_at.and_then(|i| {
+        let body = &above[i + 1..];
+        body.iter().find_map(|l| {
+            let (key, value) = l.split_once('=')?;
+            (key.trim() == "id").then(|| value.trim().trim_matches('"').to_string())
+        })
+    });
     let this_line = text[line_start..].lines().next().unwrap_or("");
     let key = this_line.split_once('=').map(|(k, _)| k.trim().to_string());
     let key = key.filter(|k| !k.is_empty() && !k.starts_with('#'));
-    match (header, key) {
-        (Some(h), Some(k)) => format!("{h}.{k}"),
-        (Some(h), None) => h,
+    let table = match (header, id) {
+        (Some(h), Some(id)) => Some(format!("{h}[{id}]")),
+        (h, _) => h,
+    };
+    match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}"),
+        (Some(t), None) => t,
         (None, Some(k)) => k,
         (None, None) => "(top level)".to_string(),
     }

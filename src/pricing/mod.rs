@@ -246,7 +246,10 @@ impl Model {
         found.ok_or_else(|| PricingError::UnknownPlan {
             vendor: self.id.clone(),
             plan: id.to_string(),
-            valid: error::list(self.plans.iter().map(|p| p.id.as_str()), "none (packs only)"),
+            valid: error::list(
+                self.plans.iter().map(|p| p.id.as_str()),
+                "none (packs only)",
+            ),
         })
     }
 
@@ -274,6 +277,9 @@ impl Model {
     /// Recomputes every claim written into the model. Claims that fail are reported, not
     /// raised: a failed claim is a finding about the document, not bad input.
     pub fn audit(&self) -> Vec<ClaimResult> {
-        self.claims.iter().map(|c| claims::evaluate(self, c)).collect()
+        self.claims
+            .iter()
+            .map(|c| claims::evaluate(self, c))
+            .collect()
     }
 }

@@ -13,7 +13,11 @@ use super::{Cost, Model, Params, PricingError, Quote, QuoteLine};
 const RECIPE_DEPTH_MAX: usize = 8;
 
 /// Prices `action_id` with `params`.
-pub(crate) fn quote(model: &Model, action_id: &str, params: &Params) -> Result<Quote, PricingError> {
+pub(crate) fn quote(
+    model: &Model,
+    action_id: &str,
+    params: &Params,
+) -> Result<Quote, PricingError> {
     let action = model.action(action_id)?;
     let breakdown = lines(model, action, params, 0)?;
     let mut credits = Cost { min: 0, max: 0 };
@@ -98,13 +102,21 @@ fn priced_line(model: &Model, action: &Action, params: &Params) -> Result<QuoteL
             Some(value) => format!("{} {value} {rate}", action.id),
             None => format!("{} {rate}", action.id),
         };
-        return Ok(QuoteLine { label, credits: rate });
+        return Ok(QuoteLine {
+            label,
+            credits: rate,
+        });
     };
     let count: u64 = params[per].parse().expect("validated by resolve");
     let unit = action.unit.unwrap_or(1);
     let (units, label) = match action.rounding {
-        Some(Rounding::Ceil) if unit > 1 => (count.div_ceil(unit), format!("⌈{count} {per} ÷ {unit}⌉ × {rate}")),
-        Some(Rounding::Floor) if unit > 1 => (count / unit, format!("⌊{count} {per} ÷ {unit}⌋ × {rate}")),
+        Some(Rounding::Ceil) if unit > 1 => (
+            count.div_ceil(unit),
+            format!("⌈{count} {per} ÷ {unit}⌉ × {rate}"),
+        ),
+        Some(Rounding::Floor) if unit > 1 => {
+            (count / unit, format!("⌊{count} {per} ÷ {unit}⌋ × {rate}"))
+        }
         _ if unit > 1 => (count / unit, format!("{count} {per} ÷ {unit} × {rate}")),
         _ => (count, format!("{count} {per} × {rate}")),
     };
@@ -152,7 +164,9 @@ fn resolve(model: &Model, action: &Action, given: &Params) -> Result<Params, Pri
 /// What a parameter accepts, in words.
 fn expected(param: &Param) -> String {
     match (&param.values, param.min.unwrap_or(0), param.max) {
-        (Some(values), _, _) => format!("one of {}", list(values.iter().map(String::as_str), "none")),
+        (Some(values), _, _) => {
+            format!("one of {}", list(values.iter().map(String::as_str), "none"))
+        }
         (None, min, Some(max)) => format!("a whole number from {min} to {max}"),
         (None, min, None) => format!("a whole number from {min}"),
     }
@@ -191,7 +205,9 @@ pub(crate) fn check_param(name: &str, param: &Param) -> Result<(), String> {
             return Err(format!("`{name}` declares no values"));
         }
         if param.min.is_some() || param.max.is_some() {
-            return Err("`min`/`max` apply to whole-number parameters, not to `values`".to_string());
+            return Err(
+                "`min`/`max` apply to whole-number parameters, not to `values`".to_string(),
+            );
         }
     }
     if let (Some(min), Some(max)) = (param.min, param.max) {
@@ -209,7 +225,7 @@ pub(crate) fn check_param(name: &str, param: &Param) -> Result<(), String> {
 /// Checks a recipe's steps: each names an action, each step parameter exists on it, each
 /// `from` names a parameter of the recipe, and each `map` covers the recipe's values.
 pub(crate) fn check_steps(model: &Model, recipe: &Action) -> Result<(), (String, String)> {
-    let field = format!("actions.{}.steps", recipe.id);
+    let field = format!("actions[{}].steps", recipe.id);
     let fail = |msg: String| Err((field.clone(), msg));
     for step in recipe.steps.iter().flatten() {
         let target = match model.action(&step.action) {
@@ -219,7 +235,10 @@ pub(crate) fn check_steps(model: &Model, recipe: &Action) -> Result<(), (String,
         for (name, p) in &step.params {
             if !target.params.contains_key(name) {
                 let valid = list(target.params.keys().map(String::as_str), "no parameters");
-                return fail(format!("{} has no parameter `{name}`: expected {valid}", target.id));
+                return fail(format!(
+                    "{} has no parameter `{name}`: expected {valid}",
+                    target.id
+                ));
             }
             if let Err(msg) = check_from(recipe, p) {
                 return fail(msg);
@@ -238,7 +257,10 @@ fn check_from(recipe: &Action, p: &super::schema::StepParam) -> Result<(), Strin
     };
     let Some(source) = recipe.params.get(from) else {
         let valid = list(recipe.params.keys().map(String::as_str), "no parameters");
-        return Err(format!("`from = \"{from}\"` is not a parameter of {}: expected {valid}", recipe.id));
+        return Err(format!(
+            "`from = \"{from}\"` is not a parameter of {}: expected {valid}",
+            recipe.id
+        ));
     };
     let (Some(map), Some(values)) = (map, &source.values) else {
         return Ok(());
@@ -246,7 +268,10 @@ fn check_from(recipe: &Action, p: &super::schema::StepParam) -> Result<(), Strin
     let want: BTreeSet<&str> = values.iter().map(String::as_str).collect();
     let have: BTreeSet<&str> = map.keys().map(String::as_str).collect();
     if want != have {
-        return Err(format!("the map for `{from}` must cover exactly {}", list(want, "none")));
+        return Err(format!(
+            "the map for `{from}` must cover exactly {}",
+            list(want, "none")
+        ));
     }
     Ok(())
 }
@@ -272,7 +297,10 @@ pub(crate) fn describe(action: &Action) -> String {
     }
     let rate = match (&action.by, &action.table, action.credits) {
         (Some(by), Some(table), _) => {
-            let each: Vec<String> = table.iter().map(|(v, a)| format!("{} ({by}={v})", a.cost())).collect();
+            let each: Vec<String> = table
+                .iter()
+                .map(|(v, a)| format!("{} ({by}={v})", a.cost()))
+                .collect();
             each.join(" | ")
         }
         (_, _, Some(c)) if c.cost().max == 0 => "free".to_string(),
@@ -282,7 +310,9 @@ pub(crate) fn describe(action: &Action) -> String {
     let per = match (&action.per, action.unit.unwrap_or(1), action.rounding) {
         (None, _, _) => String::new(),
         (Some(per), 1, _) => format!(" per {per}"),
-        (Some(per), unit, Some(Rounding::Ceil)) => format!(" per {unit} {per}, part-units rounded up"),
+        (Some(per), unit, Some(Rounding::Ceil)) => {
+            format!(" per {unit} {per}, part-units rounded up")
+        }
         (Some(per), unit, Some(Rounding::Floor)) => format!(" per {unit} {per}, part-units free"),
         (Some(per), unit, _) => format!(" per {unit} {per}"),
     };

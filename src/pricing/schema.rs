@@ -60,7 +60,7 @@ pub struct Pool {
 /// A number or a word: TOML lets an analyst write `scenes = 5` or `quality = "pro"`, and both
 /// end up as the string a command-line `PARAM=VALUE` would give.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected a whole number or a string")]
 pub enum Scalar {
     /// A whole number.
     Int(u64),
@@ -80,7 +80,10 @@ impl fmt::Display for Scalar {
 /// A credit amount as written: `5` (fixed) or `{ min = 1, max = 3 }` (variable, the actual
 /// amount known only after generation).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a whole number of credits, or { min = N, max = N } for a variable cost"
+)]
 pub enum Amount {
     /// Exactly this many credits.
     Fixed(u64),
@@ -140,7 +143,10 @@ pub enum Rounding {
 /// A parameter of a recipe step: a literal, or taken from the recipe's own parameter,
 /// optionally through a map (`ad length=short` → `video scenes=3`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a value, or { from = \"PARAM\" } with an optional `map` of values"
+)]
 pub enum StepParam {
     /// A fixed value.
     Literal(Scalar),
@@ -422,7 +428,10 @@ pub enum Match {
 
 /// What the document says: a number, a range, or words.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a whole number, { min = N, max = N }, or a string"
+)]
 pub enum DocValue {
     /// A number.
     Amount(Amount),

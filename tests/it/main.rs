@@ -1,3 +1,5 @@
 //! The one integration-test crate; each module covers one part of creditsim.
 
+mod cli_pricing;
+mod pricing;
 mod support;
