@@ -342,7 +342,7 @@ mod tests {
         assert_eq!(per_credit(5000, 550, 3).as_deref(), Some("0.091"));
         assert_eq!(per_credit(20000, 2350, 3).as_deref(), Some("0.085"));
         assert_eq!(per_credit(1000, 100, 3).as_deref(), Some("0.100"));
-        assert_eq!(per_credit(150, 100, 0).as_deref(), Some("2"));
+        assert_eq!(per_credit(150, 1, 0).as_deref(), Some("2"));
         assert_eq!(per_credit(1, 0, 2), None);
     }
 }
