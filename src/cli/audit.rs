@@ -6,6 +6,7 @@
 //! (the audit's purpose is to report it), not bad input. Bad input (an unknown vendor, a
 //! malformed model file) exits 2.
 
+use std::fmt::Write;
 use std::process::ExitCode;
 
 use creditsim::pricing::{BUILTIN_IDS, ClaimResult, Model, Verdict};
@@ -43,11 +44,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     if args.json {
         let out: Vec<serde_json::Value> = audits.iter().map(|(m, r)| json(m, r)).collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        super::table::emit(&(serde_json::to_string_pretty(&out)? + "\n"))?;
     } else {
+        let mut out = String::new();
         for (model, results) in &audits {
-            print_table(model, results);
+            print_table(&mut out, model, results)?;
         }
+        super::table::emit(&out)?;
     }
     Ok(ExitCode::from(super::EXIT_OK))
 }
@@ -66,8 +69,9 @@ fn json(model: &Model, results: &[ClaimResult]) -> serde_json::Value {
     })
 }
 
-fn print_table(model: &Model, results: &[ClaimResult]) {
-    println!(
+fn print_table(out: &mut String, model: &Model, results: &[ClaimResult]) -> std::fmt::Result {
+    writeln!(
+        out,
         "{} ({}): {} claims, {} hold, {} fail, {} unverifiable",
         model.id(),
         model.file(),
@@ -75,16 +79,16 @@ fn print_table(model: &Model, results: &[ClaimResult]) {
         count(results, Verdict::Holds),
         count(results, Verdict::Fails),
         count(results, Verdict::Unverifiable)
-    );
+    )?;
     for r in results {
         let verdict = match r.verdict {
             Verdict::Holds => "holds",
             Verdict::Fails => "FAILS",
             Verdict::Unverifiable => "unverifiable",
         };
-        println!("  {verdict:<5} {}: {}", r.id, r.description);
-        println!("        document: {}", r.document);
-        println!("        model:    {}", r.model);
+        writeln!(out, "  {verdict:<5} {}: {}", r.id, r.description)?;
+        writeln!(out, "        document: {}", r.document)?;
+        writeln!(out, "        model:    {}", r.model)?;
     }
-    println!();
+    writeln!(out)
 }

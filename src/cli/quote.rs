@@ -34,22 +34,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(&quote)?;
         value["params"] = serde_json::to_value(&params)?;
         value["fixed"] = quote.credits.is_fixed().into();
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        super::table::emit(&(serde_json::to_string_pretty(&value)? + "\n"))?;
         return Ok(ExitCode::from(super::EXIT_OK));
     }
     let shown: Vec<String> = params.iter().map(|(k, v)| format!(" {k}={v}")).collect();
-    println!(
-        "{} {}{}: {} credits from pool `{}`",
+    let mut out = format!(
+        "{} {}{}: {} credits from pool `{}`\n",
         quote.vendor,
         quote.action,
         shown.concat(),
         quote.credits,
         quote.pool
     );
-    println!("  {}", quote.breakdown_text());
+    out.push_str(&format!("  {}\n", quote.breakdown_text()));
     if !quote.credits.is_fixed() {
-        println!("  variable: {}", timing_note(model.charge_timing()));
+        out.push_str(&format!(
+            "  variable: {}\n",
+            timing_note(model.charge_timing())
+        ));
     }
+    super::table::emit(&out)?;
     Ok(ExitCode::from(super::EXIT_OK))
 }
 

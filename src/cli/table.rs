@@ -1,7 +1,8 @@
 //! Plain-text tables for terminal output: columns padded to their widest cell.
 
-/// Prints `rows` under `headers`, indented by two spaces; the last column is not padded.
-pub fn print(headers: &[&str], rows: &[Vec<String>]) {
+/// Appends `rows` under `headers` to `out`, indented by two spaces; the last column is not
+/// padded.
+pub fn render(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -15,6 +16,21 @@ pub fn print(headers: &[&str], rows: &[Vec<String>]) {
             let pad = if i + 1 == row.len() { 0 } else { widths[i] };
             line.push_str(&format!(" {cell:<pad$}"));
         }
-        println!("{}", line.trim_end());
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+/// Writes `text` to stdout. A closed pipe (`creditsim vendors | head`) is not an error: the
+/// reader has what it wanted.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }

@@ -3,7 +3,11 @@
 
 use std::process::ExitCode;
 
-use creditsim::pricing::{BUILTIN_IDS, Model, Param, Validity};
+use creditsim::pricing::{
+    BUILTIN_IDS, ChargeTiming, Model, Pack, Param, Period, Plan, Refresh, Validity,
+};
+
+use std::fmt::Write;
 
 use super::table;
 
@@ -34,12 +38,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     if args.json {
         let out: Vec<serde_json::Value> = models.iter().map(json).collect::<Result<_, _>>()?;
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        table::emit(&(serde_json::to_string_pretty(&out)? + "\n"))?;
         return Ok(ExitCode::from(super::EXIT_OK));
     }
+    let mut out = String::new();
     for model in &models {
-        print_model(model);
+        print_model(&mut out, model)?;
     }
+    table::emit(&out)?;
     Ok(ExitCode::from(super::EXIT_OK))
 }
 
@@ -69,65 +75,59 @@ fn or_unknown<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "unknown".to_string(), |v| v.to_string())
 }
 
-fn print_model(model: &Model) {
+fn or_dash(items: &[String], sep: &str) -> String {
+    if items.is_empty() {
+        "-".to_string()
+    } else {
+        items.join(sep)
+    }
+}
+
+fn print_model(out: &mut String, model: &Model) -> std::fmt::Result {
     let thresholds: Vec<String> = model.warn_thresholds().iter().map(u64::to_string).collect();
-    println!("{} — {} ({})", model.id(), model.name(), model.file());
-    println!(
-        "  charge timing: {:?}; currency: {}; low-balance warnings: {}; shared workspace: {}",
-        model.charge_timing(),
-        or_unknown(model.currency()),
-        if thresholds.is_empty() {
-            "none".to_string()
-        } else {
-            thresholds.join(", ")
-        },
+    let timing = match model.charge_timing() {
+        ChargeTiming::Upfront => "upfront (held at the start, refunded on failure)",
+        ChargeTiming::AfterCompletion => "after completion (actual cost charged)",
+    };
+    writeln!(out, "{} — {} ({})", model.id(), model.name(), model.file())?;
+    writeln!(out, "  charge timing: {timing}")?;
+    writeln!(out, "  currency: {}", or_unknown(model.currency()))?;
+    writeln!(
+        out,
+        "  low-balance warnings: {}",
+        or_dash(&thresholds, ", ")
+    )?;
+    writeln!(
+        out,
+        "  shared by a workspace: {}",
         if model.shared_workspace() {
             "yes"
         } else {
             "no"
-        },
-    );
-    println!("\n  pools");
+        }
+    )?;
+    writeln!(out, "\n  pools")?;
     let pools: Vec<Vec<String>> = model
         .pools()
         .iter()
         .map(|p| vec![p.id.clone(), p.description.clone()])
         .collect();
-    table::print(&["id", "description"], &pools);
-    print_plans(model);
-    print_packs(model);
-    print_actions(model);
-    println!();
+    table::render(out, &["id", "description"], &pools);
+    print_plans(out, model)?;
+    print_packs(out, model)?;
+    print_actions(out, model)?;
+    writeln!(out)
 }
 
-fn print_plans(model: &Model) {
+fn print_plans(out: &mut String, model: &Model) -> std::fmt::Result {
     if model.plans().is_empty() {
-        println!("\n  plans: none (packs only)");
-        return;
+        return writeln!(out, "\n  plans: none (packs only)");
     }
-    println!("\n  plans (no roll-over: allowances expire at the end of their cycle)");
-    let rows: Vec<Vec<String>> = model
-        .plans()
-        .iter()
-        .map(|p| {
-            let seat = if p.per_seat { " per seat" } else { "" };
-            vec![
-                p.id.clone(),
-                or_unknown(p.allowance) + seat,
-                format!("{:?}", p.period).to_lowercase(),
-                format!("{:?}", p.refresh).to_lowercase(),
-                or_unknown(p.price),
-                p.entitled
-                    .as_ref()
-                    .map_or_else(|| "all".to_string(), |e| e.join(", ")),
-                if p.unlimited.is_empty() {
-                    "-".to_string()
-                } else {
-                    p.unlimited.join(", ")
-                },
-            ]
-        })
-        .collect();
+    writeln!(
+        out,
+        "\n  plans (no roll-over: allowances expire at the end of their cycle)"
+    )?;
+    let rows: Vec<Vec<String>> = model.plans().iter().map(plan_row).collect();
     let headers = [
         "id",
         "allowance",
@@ -137,54 +137,72 @@ fn print_plans(model: &Model) {
         "entitled",
         "unlimited",
     ];
-    table::print(&headers, &rows);
+    table::render(out, &headers, &rows);
+    Ok(())
 }
 
-fn print_packs(model: &Model) {
+fn plan_row(p: &Plan) -> Vec<String> {
+    let seat = if p.per_seat { " per seat" } else { "" };
+    let billing = match p.period {
+        Period::Monthly => "monthly",
+        Period::Annual => "annual",
+    };
+    let refresh = match p.refresh {
+        Refresh::Monthly => "monthly",
+        Refresh::Upfront => "upfront",
+    };
+    vec![
+        p.id.clone(),
+        or_unknown(p.allowance) + seat,
+        billing.to_string(),
+        refresh.to_string(),
+        or_unknown(p.price),
+        p.entitled
+            .as_ref()
+            .map_or_else(|| "all".to_string(), |e| e.join(", ")),
+        or_dash(&p.unlimited, ", "),
+    ]
+}
+
+fn print_packs(out: &mut String, model: &Model) -> std::fmt::Result {
     if model.packs().is_empty() {
-        println!("\n  packs: none");
-        return;
+        return writeln!(out, "\n  packs: none");
     }
-    println!("\n  packs");
-    let rows: Vec<Vec<String>> = model
-        .packs()
-        .iter()
-        .map(|p| {
-            let validity = match p.validity {
-                Validity::Never => "never expires".to_string(),
-                Validity::Months(n) => format!("{n} months"),
-                Validity::BillingCycle => "end of billing cycle".to_string(),
-            };
-            let mut terms = Vec::new();
-            if p.recurring {
-                terms.push("monthly add-on unit".to_string());
-            }
-            if p.requires_plan {
-                let plans = p.plans.as_ref().map_or("any".to_string(), |v| v.join("|"));
-                terms.push(format!("needs plan {plans}"));
-            }
-            if p.shared {
-                terms.push("shared by workspace".to_string());
-            }
-            let terms = if terms.is_empty() {
-                "-".to_string()
-            } else {
-                terms.join("; ")
-            };
-            vec![
-                p.id.clone(),
-                p.pool.clone(),
-                p.credits.to_string(),
-                or_unknown(p.price),
-                validity,
-                terms,
-            ]
-        })
-        .collect();
-    table::print(
+    writeln!(out, "\n  packs")?;
+    let rows: Vec<Vec<String>> = model.packs().iter().map(pack_row).collect();
+    table::render(
+        out,
         &["id", "pool", "credits", "price", "validity", "terms"],
         &rows,
     );
+    Ok(())
+}
+
+fn pack_row(p: &Pack) -> Vec<String> {
+    let validity = match p.validity {
+        Validity::Never => "never expires".to_string(),
+        Validity::Months(n) => format!("{n} months"),
+        Validity::BillingCycle => "end of billing cycle".to_string(),
+    };
+    let mut terms = Vec::new();
+    if p.recurring {
+        terms.push("monthly add-on unit".to_string());
+    }
+    if p.requires_plan {
+        let plans = p.plans.as_ref().map_or("any".to_string(), |v| v.join("|"));
+        terms.push(format!("needs plan {plans}"));
+    }
+    if p.shared {
+        terms.push("shared by workspace".to_string());
+    }
+    vec![
+        p.id.clone(),
+        p.pool.clone(),
+        p.credits.to_string(),
+        or_unknown(p.price),
+        validity,
+        or_dash(&terms, "; "),
+    ]
 }
 
 fn param_words(name: &str, p: &Param) -> String {
@@ -199,20 +217,21 @@ fn param_words(name: &str, p: &Param) -> String {
     }
 }
 
-fn print_actions(model: &Model) {
-    println!("\n  actions");
+fn print_actions(out: &mut String, model: &Model) -> std::fmt::Result {
+    writeln!(out, "\n  actions")?;
     let rows: Vec<Vec<String>> = model
         .actions()
         .iter()
         .map(|a| {
             let params: Vec<String> = a.params.iter().map(|(n, p)| param_words(n, p)).collect();
-            let params = if params.is_empty() {
-                "-".to_string()
-            } else {
-                params.join(" ")
-            };
-            vec![a.id.clone(), a.pool.clone(), params, model.describe_cost(a)]
+            vec![
+                a.id.clone(),
+                a.pool.clone(),
+                or_dash(&params, " "),
+                model.describe_cost(a),
+            ]
         })
         .collect();
-    table::print(&["id", "pool", "params", "cost"], &rows);
+    table::render(out, &["id", "pool", "params", "cost"], &rows);
+    Ok(())
 }

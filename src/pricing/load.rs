@@ -279,10 +279,8 @@ fn check_claim(c: &Claim) -> Result<(), Problem> {
     use super::schema::ClaimKind as K;
     let field = |name: &str| format!("claims[{}].{name}", c.id);
     let missing = |name: &str| {
-        problem(
-            field(name),
-            format!("a `{:?}` claim needs `{name}`", c.kind).to_lowercase(),
-        )
+        let kind = format!("{:?}", c.kind).to_lowercase();
+        problem(field(name), format!("a `{kind}` claim needs `{name}`"))
     };
     match c.kind {
         K::Quote | K::Fit if c.action.is_none() => Err(missing("action")),
