@@ -292,7 +292,7 @@ fn reaches(model: &Model, action: &Action, target: &str, depth: usize) -> bool {
 /// The cost rule in words, for listings.
 pub(crate) fn describe(action: &Action) -> String {
     if let Some(steps) = &action.steps {
-        let names: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+        let names: Vec<String> = steps.iter().map(describe_step).collect();
         return format!("sum of {}", names.join(" + "));
     }
     let rate = match (&action.by, &action.table, action.credits) {
@@ -317,4 +317,28 @@ pub(crate) fn describe(action: &Action) -> String {
         (Some(per), unit, _) => format!(" per {unit} {per}"),
     };
     format!("{rate}{per}")
+}
+
+/// `video(scenes=length: short→3 standard→5 extended→7, quality=quality)`.
+fn describe_step(step: &super::schema::Step) -> String {
+    use super::schema::StepParam;
+    let args: Vec<String> = step
+        .params
+        .iter()
+        .map(|(name, p)| match p {
+            StepParam::Literal(v) => format!("{name}={v}"),
+            StepParam::From { from, map: None } => format!("{name}={from}"),
+            StepParam::From {
+                from,
+                map: Some(map),
+            } => {
+                let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{k}→{v}")).collect();
+                format!("{name}={from}: {}", pairs.join(" "))
+            }
+        })
+        .collect();
+    match args.is_empty() {
+        true => step.action.clone(),
+        false => format!("{}({})", step.action, args.join(", ")),
+    }
 }

@@ -706,3 +706,71 @@ fn pack_grants_follow_validity() {
     let err = pack_grant(&aytada, "mega", None, "p".into(), now).unwrap_err();
     assert!(matches!(err, PricingError::UnknownPack { .. }));
 }
+
+#[test]
+fn the_loader_refuses_inconsistent_models() {
+    let cases: [(&str, &str, &str, &str, &str); 7] = [
+        // (vendor, from, to, field in the error, words in the error)
+        (
+            "aytada",
+            "table = { standard = 15, pro = 40 }",
+            "table = { standard = 15 }",
+            "actions[video].table",
+            "`pro`",
+        ),
+        (
+            "aytada",
+            "{ action = \"stitch\" },",
+            "{ action = \"ad\" },",
+            "actions[ad].steps",
+            "includes itself",
+        ),
+        (
+            "aibc",
+            "entitled = [\"regenerate\"]",
+            "entitled = [\"regen\"]",
+            "plans[free].entitled",
+            "`regen`",
+        ),
+        (
+            "aibc",
+            "pool = \"scan\"\n# \"~7.00",
+            "pool = \"scans\"\n# \"~7.00",
+            "actions[deep-scan].pool",
+            "`scan`",
+        ),
+        (
+            "videodraft",
+            "unit = 100\n",
+            "unit = 100\nrollover = 1\n",
+            "actions[speech].rollover",
+            "unknown field",
+        ),
+        (
+            "aibc",
+            "price = \"0.00\"\n",
+            "price = \"0.00\"\nrollover = true\n",
+            "plans[free].rollover",
+            "not supported",
+        ),
+        (
+            "aistudios",
+            "plan = \"team-annual\"\ndoc = 1800",
+            "plan = \"team-yearly\"\ndoc = 1800",
+            "claims[team-annual-allowance]",
+            "`team-yearly`",
+        ),
+    ];
+    for (i, (vendor, from, to, field, words)) in cases.into_iter().enumerate() {
+        let path = edited_model(&format!("loader_refuses_{i}"), vendor, from, to);
+        let err = Model::load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("field `{field}")) && err.contains(words),
+            "case {i}: {err}"
+        );
+        assert!(
+            err.starts_with(&format!("{}:", path.display())),
+            "case {i}: {err}"
+        );
+    }
+}
