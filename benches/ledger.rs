@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion's macros generate undocumented functions
 //! Ledger benchmarks. STUB.
 use criterion::{Criterion, criterion_group, criterion_main};
 fn noop(c: &mut Criterion) {

@@ -1,10 +1,36 @@
 //! Vendor pricing models: TOML data and the arithmetic that prices an action.
-//! STUB: the public signatures below are the contract; the implementation comes later.
+//!
+//! # Layout
+//!
+//! - [`schema`]: the file format, which is also the read-only view of a loaded model.
+//! - `load`: parsing, with errors that name file, line, column and field, and validation.
+//! - `quote`: parameters checked against their declarations, and the cost arithmetic.
+//! - `claims`: `audit`, the document's own numbers recomputed by the model.
+//! - `builtin`: the five vendor files, embedded with `include_str!`.
+//!
+//! The five vendor files live in `scenarios/models/<id>.toml`. A copy with one price changed
+//! loads with [`Model::load`] (or [`Model::resolve`] given its path), so pricing experiments
+//! need no Rust.
+
+mod builtin;
+mod claims;
+mod error;
+mod load;
+mod quote;
+pub mod schema;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+pub use claims::{ClaimResult, Verdict};
+pub use error::PricingError;
+pub(crate) use error::list as list_ids;
+pub use schema::{
+    Action, Amount, Claim, Pack, Param, Period, Plan, Pool, Price, Refresh, Rounding, Validity,
+};
 
 /// Action parameters as given on the command line or in a scenario (`scenes=5`).
 pub type Params = BTreeMap<String, String>;
@@ -20,6 +46,24 @@ pub struct Cost {
     pub min: u64,
     /// The most it can cost; the amount to reserve.
     pub max: u64,
+}
+
+impl Cost {
+    /// Whether the amount is known before generation.
+    pub fn is_fixed(&self) -> bool {
+        self.min == self.max
+    }
+}
+
+impl fmt::Display for Cost {
+    /// `85`, or `1–3` for a variable cost.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_fixed() {
+            write!(f, "{}", self.min)
+        } else {
+            write!(f, "{}–{}", self.min, self.max)
+        }
+    }
 }
 
 /// One line of a quote's breakdown (`5 scenes × 15`).
@@ -46,6 +90,15 @@ pub struct Quote {
     pub breakdown: Vec<QuoteLine>,
 }
 
+impl Quote {
+    /// The breakdown as one line, `5 scenes × 15 + voiceover 5 + stitch 5 = 85`, so a user
+    /// can check the arithmetic by eye.
+    pub fn breakdown_text(&self) -> String {
+        let terms: Vec<&str> = self.breakdown.iter().map(|l| l.label.as_str()).collect();
+        format!("{} = {}", terms.join(" + "), self.credits)
+    }
+}
+
 /// When a vendor takes the credits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -56,44 +109,177 @@ pub enum ChargeTiming {
     AfterCompletion,
 }
 
-/// Everything that can go wrong loading a model or pricing an action.
-#[derive(Debug, thiserror::Error)]
-pub enum PricingError {
-    /// Placeholder until the pricing module lands.
-    #[error("{0}")]
-    Other(String),
-}
-
-/// One vendor's pricing model.
+/// One vendor's pricing model, validated: every id it refers to exists, every recipe
+/// resolves, and every claim computes.
 #[derive(Clone, Debug)]
 pub struct Model {
     id: String,
+    name: String,
+    file: String,
+    document: Option<String>,
+    currency: Option<String>,
+    charge_timing: ChargeTiming,
+    warn_thresholds: Vec<u64>,
+    shared_workspace: bool,
+    pools: Vec<Pool>,
+    actions: Vec<Action>,
+    plans: Vec<Plan>,
+    packs: Vec<Pack>,
+    claims: Vec<Claim>,
 }
 
 impl Model {
     /// A built-in model by id.
     pub fn builtin(id: &str) -> Result<Model, PricingError> {
-        Ok(Model { id: id.to_string() })
+        match builtin::text(id) {
+            Some(text) => load::parse(&format!("scenarios/models/{id}.toml"), text),
+            None => Err(PricingError::UnknownVendor {
+                vendor: id.to_string(),
+                valid: error::list(BUILTIN_IDS, "none"),
+            }),
+        }
     }
+
     /// A model file by path.
     pub fn load(path: &Path) -> Result<Model, PricingError> {
-        Err(PricingError::Other(format!("{}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|source| PricingError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        load::parse(&path.display().to_string(), &text)
     }
-    /// A built-in id, or else a path to a model file.
+
+    /// A built-in id, or else a path to a model file. A spec that is neither is reported as
+    /// an unknown vendor, listing the built-in ids.
     pub fn resolve(spec: &str) -> Result<Model, PricingError> {
-        Model::builtin(spec)
+        if BUILTIN_IDS.contains(&spec) {
+            return Model::builtin(spec);
+        }
+        let path = Path::new(spec);
+        if path.is_file() {
+            return Model::load(path);
+        }
+        Err(PricingError::UnknownVendor {
+            vendor: spec.to_string(),
+            valid: error::list(BUILTIN_IDS, "none"),
+        })
     }
+
     /// The vendor id.
     pub fn id(&self) -> &str {
         &self.id
     }
+
+    /// The vendor's name, for people.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the model came from (the file path), for messages.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The vendor document the model transcribes.
+    pub fn document(&self) -> Option<&str> {
+        self.document.as_deref()
+    }
+
+    /// The currency of prices; `None` where the document names none.
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref()
+    }
+
     /// When this vendor takes the credits.
     pub fn charge_timing(&self) -> ChargeTiming {
-        ChargeTiming::Upfront
+        self.charge_timing
     }
+
+    /// Low-balance thresholds, as the document gives them (campaigns: 100 and 10).
+    pub fn warn_thresholds(&self) -> Vec<u64> {
+        self.warn_thresholds.clone()
+    }
+
+    /// Whether one balance serves a whole workspace (campaigns).
+    pub fn shared_workspace(&self) -> bool {
+        self.shared_workspace
+    }
+
+    /// The pools, in file order.
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
+    }
+
+    /// The actions, in file order.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// The plans, in file order; empty for pack-only vendors.
+    pub fn plans(&self) -> &[Plan] {
+        &self.plans
+    }
+
+    /// The packs and add-on units, in file order.
+    pub fn packs(&self) -> &[Pack] {
+        &self.packs
+    }
+
+    /// The claims written into the model, in file order.
+    pub fn claims(&self) -> &[Claim] {
+        &self.claims
+    }
+
+    /// One action by id, or an error listing the valid ids.
+    pub fn action(&self, id: &str) -> Result<&Action, PricingError> {
+        let found = self.actions.iter().find(|a| a.id == id);
+        found.ok_or_else(|| PricingError::UnknownAction {
+            vendor: self.id.clone(),
+            action: id.to_string(),
+            valid: error::list(self.actions.iter().map(|a| a.id.as_str()), "none"),
+        })
+    }
+
+    /// One plan by id, or an error listing the valid ids.
+    pub fn plan(&self, id: &str) -> Result<&Plan, PricingError> {
+        let found = self.plans.iter().find(|p| p.id == id);
+        found.ok_or_else(|| PricingError::UnknownPlan {
+            vendor: self.id.clone(),
+            plan: id.to_string(),
+            valid: error::list(
+                self.plans.iter().map(|p| p.id.as_str()),
+                "none (packs only)",
+            ),
+        })
+    }
+
+    /// One pack by id, or an error listing the valid ids.
+    pub fn pack(&self, id: &str) -> Result<&Pack, PricingError> {
+        let found = self.packs.iter().find(|p| p.id == id);
+        found.ok_or_else(|| PricingError::UnknownPack {
+            vendor: self.id.clone(),
+            pack: id.to_string(),
+            valid: error::list(self.packs.iter().map(|p| p.id.as_str()), "none"),
+        })
+    }
+
     /// Prices one action.
     pub fn quote(&self, action: &str, params: &Params) -> Result<Quote, PricingError> {
-        let _ = params;
-        Err(PricingError::Other(action.to_string()))
+        quote::quote(self, action, params)
+    }
+
+    /// The cost rule of an action in words (`15 (standard) | 40 (pro) per scenes`), for
+    /// listings.
+    pub fn describe_cost(&self, action: &Action) -> String {
+        quote::describe(action)
+    }
+
+    /// Recomputes every claim written into the model. Claims that fail are reported, not
+    /// raised: a failed claim is a finding about the document, not bad input.
+    pub fn audit(&self) -> Vec<ClaimResult> {
+        self.claims
+            .iter()
+            .map(|c| claims::evaluate(self, c))
+            .collect()
     }
 }

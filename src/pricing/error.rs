@@ -1,0 +1,187 @@
+//! Everything that can go wrong loading a model, pricing an action or building an account.
+//! Each message says what was given and what was expected, listing the valid ids, so that a
+//! user can fix the input without reading the source.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong loading a model or pricing an action.
+#[derive(Debug, thiserror::Error)]
+pub enum PricingError {
+    /// Neither a built-in vendor id nor an existing model file.
+    #[error("unknown vendor `{vendor}`: expected one of {valid}, or the path of a model file")]
+    UnknownVendor {
+        /// What was given.
+        vendor: String,
+        /// The built-in ids, comma-separated.
+        valid: String,
+    },
+    /// A model file could not be read.
+    #[error("cannot read model file {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A model file is not valid TOML, does not follow the schema, or is inconsistent.
+    #[error("{file}:{line}:{column}: malformed model, field `{field}`: {message}")]
+    Malformed {
+        /// The file (or `built-in <id>`).
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// The dotted path of the offending field, as far as it is known.
+        field: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// The vendor has no such action.
+    #[error("{vendor} has no action `{action}`: expected one of {valid}")]
+    UnknownAction {
+        /// Vendor id.
+        vendor: String,
+        /// What was given.
+        action: String,
+        /// The valid action ids.
+        valid: String,
+    },
+    /// The action has no such parameter.
+    #[error("{vendor} {action} has no parameter `{param}`: expected {valid}")]
+    UnknownParam {
+        /// Vendor id.
+        vendor: String,
+        /// Action id.
+        action: String,
+        /// What was given.
+        param: String,
+        /// The valid parameter names, or "no parameters".
+        valid: String,
+    },
+    /// A parameter value is not allowed.
+    #[error("{vendor} {action}: invalid value `{value}` for `{param}`: expected {expected}")]
+    BadValue {
+        /// Vendor id.
+        vendor: String,
+        /// Action id.
+        action: String,
+        /// Parameter name.
+        param: String,
+        /// What was given.
+        value: String,
+        /// What is allowed.
+        expected: String,
+    },
+    /// A required parameter was not given.
+    #[error("{vendor} {action}: missing required parameter `{param}` ({expected})")]
+    MissingParam {
+        /// Vendor id.
+        vendor: String,
+        /// Action id.
+        action: String,
+        /// The parameter.
+        param: String,
+        /// What it takes, for example `standard|pro` or `a whole number from 1`.
+        expected: String,
+    },
+    /// A number grew past `u64`.
+    #[error("{vendor} {action}: the cost overflows 64 bits")]
+    Overflow {
+        /// Vendor id.
+        vendor: String,
+        /// Action id.
+        action: String,
+    },
+    /// A recipe refers to itself, directly or through others.
+    #[error("{vendor} {action}: recipes nest deeper than {limit} (a recipe refers to itself?)")]
+    RecipeTooDeep {
+        /// Vendor id.
+        vendor: String,
+        /// Action id.
+        action: String,
+        /// The nesting limit.
+        limit: usize,
+    },
+    /// The vendor has no such plan.
+    #[error("{vendor} has no plan `{plan}`: expected one of {valid}")]
+    UnknownPlan {
+        /// Vendor id.
+        vendor: String,
+        /// What was given.
+        plan: String,
+        /// The valid plan ids, or "none (packs only)".
+        valid: String,
+    },
+    /// The vendor has no such pack.
+    #[error("{vendor} has no pack `{pack}`: expected one of {valid}")]
+    UnknownPack {
+        /// Vendor id.
+        vendor: String,
+        /// What was given.
+        pack: String,
+        /// The valid pack ids.
+        valid: String,
+    },
+    /// The pack (or add-on) can only be bought on an active plan.
+    #[error("{vendor} pack `{pack}` requires an active plan: give one of {valid}")]
+    PackNeedsPlan {
+        /// Vendor id.
+        vendor: String,
+        /// The pack.
+        pack: String,
+        /// The plans that may buy it.
+        valid: String,
+    },
+    /// The pack is not sold on this plan.
+    #[error("{vendor} pack `{pack}` is not available on plan `{plan}`: it is for {valid}")]
+    PackNotForPlan {
+        /// Vendor id.
+        vendor: String,
+        /// The pack.
+        pack: String,
+        /// The plan given.
+        plan: String,
+        /// The plans that may buy it.
+        valid: String,
+    },
+    /// Add-on units were asked for on a plan that has none.
+    #[error("{vendor} plan `{plan}` has no recurring add-on units; add-ons exist for {valid}")]
+    NoAddon {
+        /// Vendor id.
+        vendor: String,
+        /// The plan, or "no plan".
+        plan: String,
+        /// The plans that have add-ons, or "no plan".
+        valid: String,
+    },
+    /// The document gives no allowance for the plan, and the model never invents one.
+    #[error(
+        "{vendor} plan `{plan}` has no allowance in the vendor document; copy the model file, \
+         set `allowance` on the plan and pass the file's path"
+    )]
+    UnknownAllowance {
+        /// Vendor id.
+        vendor: String,
+        /// The plan.
+        plan: String,
+    },
+    /// A per-seat plan needs at least one seat.
+    #[error("{vendor} plan `{plan}` is priced per seat: seats must be at least 1")]
+    NoSeats {
+        /// Vendor id.
+        vendor: String,
+        /// The plan.
+        plan: String,
+    },
+}
+
+/// Joins ids for an error message: "`a`, `b`, `c`", or `empty` when there are none.
+pub(crate) fn list<'a>(ids: impl IntoIterator<Item = &'a str>, empty: &str) -> String {
+    let quoted: Vec<String> = ids.into_iter().map(|id| format!("`{id}`")).collect();
+    if quoted.is_empty() {
+        empty.to_string()
+    } else {
+        quoted.join(", ")
+    }
+}

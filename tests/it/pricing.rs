@@ -1,0 +1,776 @@
+//! The pricing library: the documents' worked numbers, the audit's failing claims pinned, every
+//! action of every built-in model quoted, errors for bad input, and the bridge to ledger terms.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use creditsim::accounts::{KEY_RETENTION_MS, account_spec, pack_grant};
+use creditsim::ledger::{MONTH_MS, Source, YEAR_MS};
+use creditsim::pricing::{BUILTIN_IDS, Cost, Model, Params, PricingError, Verdict};
+
+fn params(pairs: &[(&str, &str)]) -> Params {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn quote(vendor: &str, action: &str, pairs: &[(&str, &str)]) -> Cost {
+    let model = Model::builtin(vendor).expect("built-in model loads");
+    model.quote(action, &params(pairs)).expect("quote").credits
+}
+
+fn fixed(n: u64) -> Cost {
+    Cost { min: n, max: n }
+}
+
+fn range(min: u64, max: u64) -> Cost {
+    Cost { min, max }
+}
+
+/// A scratch directory unique to one test, for broken copies of model files.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("creditsim-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// A copy of a built-in model file with `from` replaced by `to` (exactly once).
+pub fn edited_model(test: &str, vendor: &str, from: &str, to: &str) -> PathBuf {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/models/{vendor}.toml"));
+    let text = std::fs::read_to_string(path).expect("read built-in model file");
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "`{from}` must occur once in {vendor}.toml"
+    );
+    let out = scratch_dir(test).join(format!("{vendor}.toml"));
+    std::fs::write(&out, text.replace(from, to)).expect("write edited model");
+    out
+}
+
+// ---- The documents' numbers ---------------------------------------------------------------------
+
+#[test]
+fn aytada_video_table_and_typical_ads() {
+    // "Standard 15 credits, Pro 40 credits" per scene; the ad-length table.
+    for (scenes, standard, pro) in [("3", 45, 120), ("5", 75, 200), ("7", 105, 280)] {
+        assert_eq!(
+            quote(
+                "aytada",
+                "video",
+                &[("scenes", scenes), ("quality", "standard")]
+            ),
+            fixed(standard)
+        );
+        assert_eq!(
+            quote("aytada", "video", &[("scenes", scenes), ("quality", "pro")]),
+            fixed(pro)
+        );
+    }
+    // "Typical full ad costs" where the model follows the document.
+    let ads = [
+        ("short", "standard", 55),
+        ("standard", "standard", 85),
+        ("standard", "pro", 210),
+        ("extended", "standard", 115),
+    ];
+    for (length, quality, total) in ads {
+        assert_eq!(
+            quote("aytada", "ad", &[("length", length), ("quality", quality)]),
+            fixed(total)
+        );
+    }
+    // ~295 in the document; the per-scene rule gives 280 + 5 + 5.
+    assert_eq!(
+        quote(
+            "aytada",
+            "ad",
+            &[("length", "extended"), ("quality", "pro")]
+        ),
+        fixed(290)
+    );
+}
+
+#[test]
+fn aytada_fixed_costs_follow_the_tables() {
+    let table = [
+        ("ideas", "standard", 0),
+        ("ideas-reroll", "standard", 2),
+        ("ideas-reroll", "premium", 5),
+        ("script", "standard", 2),
+        ("script", "premium", 5),
+        ("strategy", "standard", 0),
+        ("strategy", "premium", 20),
+    ];
+    for (action, tier, credits) in table {
+        assert_eq!(
+            quote("aytada", action, &[("tier", tier)]),
+            fixed(credits),
+            "{action} {tier}"
+        );
+    }
+    let assets = [
+        ("scene-breakdown", 0),
+        ("voiceover", 5),
+        ("stitch", 5),
+        ("music", 5),
+        ("banner", 4),
+        ("flyer", 5),
+        ("jingle", 5),
+    ];
+    for (action, credits) in assets {
+        assert_eq!(quote("aytada", action, &[]), fixed(credits), "{action}");
+    }
+}
+
+#[test]
+fn aytada_ad_breakdown_reads_like_the_document() {
+    let model = Model::builtin("aytada").unwrap();
+    let q = model
+        .quote("ad", &params(&[("length", "standard")]))
+        .unwrap();
+    assert_eq!(
+        q.breakdown_text(),
+        "5 scenes × 15 + voiceover 5 + stitch 5 = 85"
+    );
+    let sum = q.breakdown.iter().map(|l| l.credits.max).sum::<u64>();
+    assert_eq!(sum, q.credits.max);
+}
+
+#[test]
+fn aibc_costs_by_size_and_the_scan_pool() {
+    let sizes = [
+        ("image", [5, 10, 20]),
+        ("audio", [15, 30, 50]),
+        ("video", [25, 50, 100]),
+    ];
+    for (action, costs) in sizes {
+        for (size, credits) in ["short", "mid", "long"].into_iter().zip(costs) {
+            assert_eq!(
+                quote("aibc", action, &[("size", size)]),
+                fixed(credits),
+                "{action} {size}"
+            );
+        }
+    }
+    assert_eq!(quote("aibc", "regenerate", &[]), range(1, 2));
+    let model = Model::builtin("aibc").unwrap();
+    assert_eq!(
+        model.quote("deep-scan", &Params::new()).unwrap().pool,
+        "scan"
+    );
+    assert_eq!(
+        model
+            .quote("image", &params(&[("size", "mid")]))
+            .unwrap()
+            .pool,
+        "credits"
+    );
+}
+
+#[test]
+fn videodraft_model_tables_and_speech_rounding() {
+    let images = [
+        ("flux-schnell", 5),
+        ("flux-kontext-pro", 5),
+        ("flux-1.1-pro", 5),
+        ("gpt-image-1", 10),
+        ("imagen-4", 10),
+    ];
+    for (m, credits) in images {
+        assert_eq!(
+            quote("videodraft", "image", &[("model", m)]),
+            fixed(credits),
+            "{m}"
+        );
+    }
+    let videos = [
+        ("luma-ray-flash", 30),
+        ("luma-ray-2", 90),
+        ("kling-v2.1", 25),
+        ("veo2-5s", 300),
+        ("veo2-8s", 400),
+        ("veo3", 600),
+        ("veo3-fast", 320),
+    ];
+    for (m, credits) in videos {
+        assert_eq!(
+            quote("videodraft", "video", &[("model", m)]),
+            fixed(credits),
+            "{m}"
+        );
+    }
+    // "1 per 100 chars": the examples' 600 → 6 and 2000 → 20; part-hundreds round up.
+    for (chars, credits) in [("600", 6), ("2000", 20), ("150", 2), ("1", 1), ("0", 0)] {
+        assert_eq!(
+            quote("videodraft", "speech", &[("chars", chars)]),
+            fixed(credits),
+            "{chars} chars"
+        );
+    }
+    assert_eq!(quote("videodraft", "script", &[]), range(5, 20));
+    assert_eq!(quote("videodraft", "scene-enhancement", &[]), fixed(5));
+    assert_eq!(quote("videodraft", "agent-consultation", &[]), range(5, 10));
+}
+
+#[test]
+fn videodraft_example_1_adds_up_with_the_documents_script_figure() {
+    // Script 10 (of 5-20) + 6 Flux Pro images 30 + 2 Kling clips 50 + 600 chars 6 = 96.
+    let script = quote("videodraft", "script", &[]);
+    assert!(script.min <= 10 && 10 <= script.max);
+    let images = 6 * quote("videodraft", "image", &[("model", "flux-1.1-pro")]).max;
+    let clips = 2 * quote("videodraft", "video", &[("model", "kling-v2.1")]).max;
+    let speech = quote("videodraft", "speech", &[("chars", "600")]).max;
+    assert_eq!((images, clips, speech), (30, 50, 6));
+    assert_eq!(10 + images + clips + speech, 96);
+}
+
+#[test]
+fn campaigns_variable_costs() {
+    assert_eq!(quote("campaigns", "post", &[]), range(1, 3));
+    assert_eq!(
+        quote("campaigns", "multi-platform", &[("platforms", "3")]),
+        range(3, 6)
+    );
+    assert_eq!(quote("campaigns", "regenerate", &[]), range(1, 3));
+    assert_eq!(quote("campaigns", "strategy-analysis", &[]), range(2, 5));
+    assert_eq!(quote("campaigns", "assistant-simple", &[]), range(0, 1));
+    assert_eq!(quote("campaigns", "assistant-complex", &[]), range(1, 3));
+    assert_eq!(quote("campaigns", "rss-item", &[]), fixed(1));
+    assert_eq!(quote("campaigns", "optimize", &[]), range(1, 2));
+    let model = Model::builtin("campaigns").unwrap();
+    assert_eq!(model.warn_thresholds(), vec![100, 10]);
+    assert_eq!(
+        model.charge_timing(),
+        creditsim::pricing::ChargeTiming::AfterCompletion
+    );
+}
+
+#[test]
+fn aistudios_seconds_and_the_free_basic_model() {
+    // "Typical video lengths are 5 or 10 seconds, which cost 5 or 10 credits."
+    assert_eq!(quote("aistudios", "video", &[("seconds", "5")]), fixed(5));
+    assert_eq!(quote("aistudios", "video", &[("seconds", "10")]), fixed(10));
+    assert_eq!(
+        quote(
+            "aistudios",
+            "video",
+            &[("seconds", "10"), ("model", "basic")]
+        ),
+        fixed(0)
+    );
+    assert_eq!(
+        quote("aistudios", "image", &[("model", "premium")]),
+        fixed(1)
+    );
+    assert_eq!(quote("aistudios", "image", &[("model", "basic")]), fixed(0));
+}
+
+// ---- Every action of every model ----------------------------------------------------------------
+
+/// Every combination of declared word values, with number parameters at their least allowed
+/// value and at a larger one.
+fn param_sets(action: &creditsim::pricing::Action) -> Vec<Params> {
+    let mut sets = vec![Params::new()];
+    for (name, p) in &action.params {
+        let choices: Vec<String> = match &p.values {
+            Some(values) => values.clone(),
+            None => {
+                let min = p.min.unwrap_or(0);
+                vec![min.to_string(), (min + 7).to_string()]
+            }
+        };
+        sets = sets
+            .into_iter()
+            .flat_map(|set| {
+                choices.iter().map(move |c| {
+                    let mut s = set.clone();
+                    s.insert(name.clone(), c.clone());
+                    s
+                })
+            })
+            .collect();
+    }
+    sets
+}
+
+#[test]
+fn every_builtin_action_quotes_with_every_declared_value() {
+    let mut quoted = 0;
+    for id in BUILTIN_IDS {
+        let model = Model::builtin(id).unwrap();
+        assert_eq!(model.id(), id);
+        assert!(!model.actions().is_empty());
+        for action in model.actions() {
+            for set in param_sets(action) {
+                let q = model
+                    .quote(&action.id, &set)
+                    .unwrap_or_else(|e| panic!("{id} {}: {e}", action.id));
+                assert!(q.credits.min <= q.credits.max, "{id} {} {set:?}", action.id);
+                assert_eq!(q.pool, action.pool);
+                assert!(!q.breakdown.is_empty());
+                let min: u64 = q.breakdown.iter().map(|l| l.credits.min).sum();
+                assert_eq!(min, q.credits.min);
+                quoted += 1;
+            }
+        }
+    }
+    assert!(quoted > 50, "only {quoted} quotes");
+}
+
+#[test]
+fn vocabulary_of_ids_matches_the_design() {
+    let want: BTreeMap<&str, &[&str]> = BTreeMap::from([
+        (
+            "aytada",
+            &[
+                "video",
+                "ad",
+                "voiceover",
+                "stitch",
+                "music",
+                "banner",
+                "flyer",
+                "jingle",
+                "ideas",
+                "ideas-reroll",
+                "script",
+                "strategy",
+                "scene-breakdown",
+            ][..],
+        ),
+        (
+            "aibc",
+            &["image", "audio", "video", "regenerate", "deep-scan"][..],
+        ),
+        (
+            "videodraft",
+            &[
+                "image",
+                "video",
+                "speech",
+                "script",
+                "scene-enhancement",
+                "agent-consultation",
+            ][..],
+        ),
+        (
+            "campaigns",
+            &[
+                "post",
+                "multi-platform",
+                "regenerate",
+                "strategy-analysis",
+                "assistant-simple",
+                "assistant-complex",
+                "rss-item",
+                "optimize",
+            ][..],
+        ),
+        ("aistudios", &["image", "video"][..]),
+    ]);
+    for (id, actions) in want {
+        let model = Model::builtin(id).unwrap();
+        for action in actions {
+            assert!(model.action(action).is_ok(), "{id} lacks {action}");
+        }
+    }
+}
+
+// ---- Audit ----------------------------------------------------------------------------------------
+
+fn ids_with(vendor: &str, verdict: Verdict) -> BTreeSet<String> {
+    let model = Model::builtin(vendor).unwrap();
+    model
+        .audit()
+        .into_iter()
+        .filter(|r| r.verdict == verdict)
+        .map(|r| r.id)
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn failing_claims_are_pinned_per_vendor() {
+    let pinned: [(&str, &[&str]); 5] = [
+        ("aytada", &["ad-extended-pro", "starter-standard-ads"]),
+        ("aibc", &[]),
+        (
+            "videodraft",
+            &[
+                "starter-kling-videos",
+                "pro-kling-videos",
+                "visionary-kling-videos",
+                "studio-kling-videos",
+                "studio-unlimited-images",
+            ],
+        ),
+        ("campaigns", &["pack-validity", "single-post-one-credit"]),
+        ("aistudios", &[]),
+    ];
+    for (vendor, failing) in pinned {
+        assert_eq!(ids_with(vendor, Verdict::Fails), set(failing), "{vendor}");
+    }
+    let unverifiable = [
+        "typical-single-platform-week",
+        "typical-multi-platform-2-weeks",
+        "typical-full-campaign-month",
+    ];
+    assert_eq!(
+        ids_with("campaigns", Verdict::Unverifiable),
+        set(&unverifiable)
+    );
+}
+
+#[test]
+fn audit_shows_both_numbers_of_a_failing_claim() {
+    let results = Model::builtin("aytada").unwrap().audit();
+    let claim = results.iter().find(|r| r.id == "ad-extended-pro").unwrap();
+    assert!(!claim.holds);
+    assert_eq!(claim.document_credits, Some(fixed(295)));
+    assert_eq!(claim.model_credits, Some(fixed(290)));
+    let contradiction = Model::builtin("campaigns").unwrap().audit();
+    let validity = contradiction
+        .iter()
+        .find(|r| r.id == "pack-validity")
+        .unwrap();
+    assert!(validity.document.contains("don't expire") && validity.model.contains("12 months"));
+}
+
+#[test]
+fn every_claim_of_every_vendor_is_reported() {
+    for id in BUILTIN_IDS {
+        let model = Model::builtin(id).unwrap();
+        let results = model.audit();
+        assert_eq!(results.len(), model.claims().len(), "{id}");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.holds == (r.verdict == Verdict::Holds))
+        );
+    }
+}
+
+#[test]
+fn audit_catches_a_changed_price() {
+    // A Pro scene at 41 breaks every Pro claim that holds today.
+    let path = edited_model(
+        "audit_catches_a_changed_price",
+        "aytada",
+        "pro = 40 }",
+        "pro = 41 }",
+    );
+    let model = Model::load(&path).unwrap();
+    let failing: BTreeSet<String> = model
+        .audit()
+        .into_iter()
+        .filter(|r| !r.holds)
+        .map(|r| r.id)
+        .collect();
+    for id in [
+        "video-short-pro",
+        "video-standard-pro",
+        "video-extended-pro",
+        "ad-standard-pro",
+        "ad-extended-pro",
+    ] {
+        assert!(failing.contains(id), "{id} should fail: {failing:?}");
+    }
+    assert!(!failing.contains("ad-standard-standard"));
+}
+
+#[test]
+fn a_copied_model_with_one_price_changed_quotes_the_new_price() {
+    let path = edited_model(
+        "a_copied_model",
+        "aytada",
+        "id = \"banner\"\ndescription = \"Ad banner\"\ncredits = 4",
+        "id = \"banner\"\ndescription = \"Ad banner\"\ncredits = 6",
+    );
+    let model = Model::resolve(path.to_str().unwrap()).unwrap();
+    assert_eq!(
+        model.quote("banner", &Params::new()).unwrap().credits,
+        fixed(6)
+    );
+}
+
+// ---- Bad input ------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_ids_list_the_valid_ones() {
+    let err = Model::builtin("acme").unwrap_err();
+    assert!(
+        matches!(&err, PricingError::UnknownVendor { valid, .. } if valid.contains("`videodraft`"))
+    );
+    let model = Model::builtin("aytada").unwrap();
+    let err = model.quote("fly", &Params::new()).unwrap_err();
+    assert!(matches!(&err, PricingError::UnknownAction { valid, .. } if valid.contains("`ad`")));
+    let err = model
+        .quote("ad", &params(&[("length", "short"), ("colour", "red")]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, PricingError::UnknownParam { param, valid, .. } if param == "colour" && valid.contains("`quality`"))
+    );
+    let err = model
+        .quote("ad", &params(&[("length", "long")]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, PricingError::BadValue { expected, .. } if expected.contains("`extended`"))
+    );
+    let err = model
+        .quote("video", &params(&[("scenes", "0")]))
+        .unwrap_err();
+    assert!(matches!(&err, PricingError::BadValue { expected, .. } if expected.contains("from 1")));
+    let err = model.quote("ad", &Params::new()).unwrap_err();
+    assert!(matches!(&err, PricingError::MissingParam { param, .. } if param == "length"));
+    assert!(matches!(
+        model.plan("pro").unwrap_err(),
+        PricingError::UnknownPlan { .. }
+    ));
+    assert!(
+        matches!(model.pack("max").unwrap_err(), PricingError::UnknownPack { valid, .. } if valid.contains("`creator`"))
+    );
+}
+
+#[test]
+fn malformed_model_files_name_line_column_and_field() {
+    let path = edited_model(
+        "malformed_model",
+        "aytada",
+        "credits = 4",
+        "credits = \"four\"",
+    );
+    let err = Model::load(&path).unwrap_err();
+    let PricingError::Malformed {
+        line,
+        column,
+        field,
+        ..
+    } = &err
+    else {
+        panic!("expected Malformed, got {err}");
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let want_line = text.lines().position(|l| l.contains("\"four\"")).unwrap() + 1;
+    assert_eq!((*line, *column), (want_line, 11));
+    assert_eq!(field, "actions[banner].credits");
+
+    let path = edited_model(
+        "malformed_ref",
+        "aistudios",
+        "plans = [\"team\", \"team-annual\"]",
+        "plans = [\"team\", \"teams\"]",
+    );
+    let err = Model::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("packs[team-unit].plans") && err.contains("`teams`"),
+        "{err}"
+    );
+}
+
+// ---- Ledger terms --------------------------------------------------------------------------------
+
+#[test]
+fn team_annual_grants_allowance_times_seats_upfront_each_year() {
+    let model = Model::builtin("aistudios").unwrap();
+    let spec = account_spec(&model, Some("team-annual"), 3, 2).unwrap();
+    let allowance = &spec.recurring[0];
+    assert_eq!(
+        (allowance.credits, allowance.every_ms, allowance.cycle_ms),
+        (1800 * 3, YEAR_MS, YEAR_MS)
+    );
+    assert_eq!(
+        (allowance.source, allowance.priority),
+        (Source::Allowance, 0)
+    );
+    // Two team units of 200, granted monthly, expiring with the annual cycle.
+    let addon = &spec.recurring[1];
+    assert_eq!(
+        (addon.credits, addon.every_ms, addon.cycle_ms),
+        (400, MONTH_MS, YEAR_MS)
+    );
+    assert_eq!((addon.source, addon.priority), (Source::Addon, 1));
+    assert_eq!(spec.entitled, None);
+    assert_eq!(spec.key_retention_ms, KEY_RETENTION_MS);
+    let monthly = account_spec(&model, Some("team"), 3, 1).unwrap();
+    let (a, u) = (&monthly.recurring[0], &monthly.recurring[1]);
+    assert_eq!(
+        (a.credits, a.every_ms, a.cycle_ms, u.cycle_ms),
+        (450, MONTH_MS, MONTH_MS, MONTH_MS)
+    );
+}
+
+#[test]
+fn aibc_free_is_not_entitled_to_the_production_room() {
+    let model = Model::builtin("aibc").unwrap();
+    let spec = account_spec(&model, Some("free"), 1, 0).unwrap();
+    let entitled = spec.entitled.expect("free lists its entitlements");
+    for action in ["image", "audio", "video"] {
+        assert!(!entitled.contains(action), "{action}");
+    }
+    assert!(spec.recurring.is_empty(), "0 credits a month: no grant");
+    let pro = account_spec(&model, Some("pro"), 1, 0).unwrap();
+    assert_eq!(pro.entitled, None);
+    assert_eq!(
+        (pro.recurring[0].credits, pro.recurring[0].every_ms),
+        (100, MONTH_MS)
+    );
+}
+
+#[test]
+fn videodraft_visionary_has_unlimited_speech_and_annual_resets_monthly() {
+    let model = Model::builtin("videodraft").unwrap();
+    let spec = account_spec(&model, Some("visionary"), 1, 0).unwrap();
+    assert_eq!(spec.unlimited, set(&["speech"]));
+    let studio = account_spec(&model, Some("studio"), 1, 0).unwrap();
+    assert_eq!(studio.unlimited, set(&["image", "speech"]));
+    let annual = account_spec(&model, Some("visionary-annual"), 1, 0).unwrap();
+    let grant = &annual.recurring[0];
+    assert_eq!(
+        (grant.credits, grant.every_ms, grant.cycle_ms),
+        (7500, MONTH_MS, MONTH_MS)
+    );
+}
+
+#[test]
+fn account_spec_refuses_what_the_model_cannot_give() {
+    let aistudios = Model::builtin("aistudios").unwrap();
+    let err = account_spec(&aistudios, Some("enterprise"), 1, 0).unwrap_err();
+    assert!(matches!(err, PricingError::UnknownAllowance { .. }));
+    let err = account_spec(&aistudios, Some("free"), 1, 1).unwrap_err();
+    assert!(matches!(&err, PricingError::NoAddon { valid, .. } if valid.contains("`team-annual`")));
+    assert!(matches!(
+        account_spec(&aistudios, Some("team"), 0, 0),
+        Err(PricingError::NoSeats { .. })
+    ));
+    let campaigns = Model::builtin("campaigns").unwrap();
+    let spec = account_spec(&campaigns, None, 1, 0).unwrap();
+    assert!(spec.recurring.is_empty());
+    assert_eq!(spec.warn_thresholds, vec![100, 10]);
+    let err = account_spec(&campaigns, Some("pro"), 1, 0).unwrap_err();
+    assert!(
+        matches!(&err, PricingError::UnknownPlan { valid, .. } if valid.contains("packs only"))
+    );
+}
+
+#[test]
+fn pack_grants_follow_validity() {
+    let now = 3 * MONTH_MS + 1234;
+    let aytada = Model::builtin("aytada").unwrap();
+    let g = pack_grant(&aytada, "creator", None, "pay-1".into(), now).unwrap();
+    assert_eq!(
+        (g.credits, g.expires_at_ms, g.source, g.priority),
+        (700, None, Source::Pack, 2)
+    );
+    assert_eq!(g.key, "pay-1");
+
+    let campaigns = Model::builtin("campaigns").unwrap();
+    let g = pack_grant(&campaigns, "max", None, "pay-2".into(), now).unwrap();
+    assert_eq!(
+        (g.credits, g.expires_at_ms),
+        (2350, Some(now + 12 * MONTH_MS))
+    );
+
+    let aistudios = Model::builtin("aistudios").unwrap();
+    let g = pack_grant(
+        &aistudios,
+        "personal-unit",
+        Some("personal"),
+        "u-1".into(),
+        now,
+    )
+    .unwrap();
+    assert_eq!(
+        (g.expires_at_ms, g.source, g.priority),
+        (Some(4 * MONTH_MS), Source::Addon, 1)
+    );
+    let g = pack_grant(
+        &aistudios,
+        "personal-unit",
+        Some("personal-annual"),
+        "u-2".into(),
+        now,
+    )
+    .unwrap();
+    assert_eq!(g.expires_at_ms, Some(YEAR_MS));
+
+    let err = pack_grant(&aistudios, "team-unit", None, "u-3".into(), now).unwrap_err();
+    assert!(matches!(&err, PricingError::PackNeedsPlan { valid, .. } if valid.contains("`team`")));
+    let err = pack_grant(&aistudios, "team-unit", Some("personal"), "u-4".into(), now).unwrap_err();
+    assert!(matches!(err, PricingError::PackNotForPlan { .. }));
+    let err = pack_grant(&aytada, "mega", None, "p".into(), now).unwrap_err();
+    assert!(matches!(err, PricingError::UnknownPack { .. }));
+}
+
+#[test]
+fn the_loader_refuses_inconsistent_models() {
+    let cases: [(&str, &str, &str, &str, &str); 7] = [
+        // (vendor, from, to, field in the error, words in the error)
+        (
+            "aytada",
+            "table = { standard = 15, pro = 40 }",
+            "table = { standard = 15 }",
+            "actions[video].table",
+            "`pro`",
+        ),
+        (
+            "aytada",
+            "{ action = \"stitch\" },",
+            "{ action = \"ad\" },",
+            "actions[ad].steps",
+            "includes itself",
+        ),
+        (
+            "aibc",
+            "entitled = [\"regenerate\"]",
+            "entitled = [\"regen\"]",
+            "plans[free].entitled",
+            "`regen`",
+        ),
+        (
+            "aibc",
+            "pool = \"scan\"\n# \"~7.00",
+            "pool = \"scans\"\n# \"~7.00",
+            "actions[deep-scan].pool",
+            "`scan`",
+        ),
+        (
+            "videodraft",
+            "unit = 100\n",
+            "unit = 100\nrollover = 1\n",
+            "actions[speech].rollover",
+            "unknown field",
+        ),
+        (
+            "aibc",
+            "price = \"0.00\"\n",
+            "price = \"0.00\"\nrollover = true\n",
+            "plans[free].rollover",
+            "not supported",
+        ),
+        (
+            "aistudios",
+            "plan = \"team-annual\"\ndoc = 1800",
+            "plan = \"team-yearly\"\ndoc = 1800",
+            "claims[team-annual-allowance]",
+            "`team-yearly`",
+        ),
+    ];
+    for (i, (vendor, from, to, field, words)) in cases.into_iter().enumerate() {
+        let path = edited_model(&format!("loader_refuses_{i}"), vendor, from, to);
+        let err = Model::load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("field `{field}")) && err.contains(words),
+            "case {i}: {err}"
+        );
+        assert!(
+            err.starts_with(&format!("{}:", path.display())),
+            "case {i}: {err}"
+        );
+    }
+}
