@@ -19,21 +19,21 @@ pub struct Args {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Enables faults: `all` or a comma-separated list (lost-reply,actor-crash,...).
-    #[arg(long, value_name = "LIST|all", value_parser = parse_faults)]
-    pub faults: Option<Vec<Fault>>,
+    #[arg(long, value_name = "LIST|all")]
+    pub faults: Option<String>,
     /// Where to write the trace; `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
 
-fn parse_faults(list: &str) -> Result<Vec<Fault>, String> {
-    Fault::parse_list(list).map_err(|e| e.to_string())
-}
-
 /// Runs `creditsim generate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let faults = match &args.faults {
+        Some(list) => Some(Fault::parse_list(list).context("--faults")?),
+        None => None,
+    };
     let mut plan = Plan::load(&args.scenario, args.seed)?;
-    if let Some(faults) = &args.faults {
+    if let Some(faults) = &faults {
         plan.enable_faults(faults)?;
     }
     let steps = plan.all_steps()?;

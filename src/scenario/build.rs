@@ -50,7 +50,7 @@ pub(crate) fn build(
         (None, Some(seed)) => non_negative(src, seed, "seed")?,
         (None, None) => DEFAULT_SEED,
     };
-    let (accounts, agents) = accounts(src, raw.accounts.as_deref(), catalog)?;
+    let (accounts, agents) = accounts(src, raw.accounts.as_deref())?;
     let ttl_ms = match raw.hold.as_ref().and_then(|h| h.ttl_ms.as_ref()) {
         Some(ttl) => positive(src, ttl, "ttl_ms")?,
         None => DEFAULT_TTL_MS,
@@ -68,7 +68,7 @@ pub(crate) fn build(
                  agents do",
             ));
         }
-        (None, Some(entries)) => drawn_steps(src, &raw, entries, catalog)?,
+        (None, Some(entries)) => drawn_steps(src, &raw, entries)?,
         (Some(path), None) => traced_steps(src, &raw, path, &agents, catalog)?,
     };
     let mut plan = Plan {
@@ -88,7 +88,72 @@ pub(crate) fn build(
         source: steps.source,
     };
     plan.apply_fault_clock();
+    check_ids(src, &raw, &plan, catalog)?;
     Ok(plan)
+}
+
+/// Asks the vendor (`catalog`) about every plan, pack and action the file names, after the
+/// structural checks so that a typo in a number is reported before a missing price.
+fn check_ids(
+    src: Source<'_>,
+    raw: &RawScenario,
+    plan: &Plan,
+    catalog: &dyn Catalog,
+) -> Result<(), ScenarioError> {
+    match &raw.accounts {
+        None => catalog.check_account(None, 1, 0).map_err(|why| {
+            src.error_at_start(format!(
+                "the default accounts ({DEFAULT_ACCOUNTS}, no plan, no packs) do not suit this \
+                 vendor: {why}; add an [[accounts]] group with a plan or packs"
+            ))
+        })?,
+        Some(groups) => {
+            let mut first_account = 0;
+            for group in groups {
+                check_group(src, group, &plan.accounts[first_account], catalog)?;
+                let count = opt(group.get_ref().count.as_ref(), 1, |v| {
+                    positive(src, v, "count")
+                })?;
+                first_account += count as usize;
+            }
+        }
+    }
+    for entry in raw.workload.iter().flatten() {
+        let raw = entry.get_ref();
+        let action = raw.action.get_ref();
+        let params = params(src, raw.params.as_ref())?;
+        catalog.check_action(action, &params).map_err(|why| {
+            let message = priced_message(action, &params, &why);
+            src.error(raw.action.span(), "action", message)
+        })?;
+    }
+    Ok(())
+}
+
+/// The ids of one `[[accounts]]` group, whose first account is `account`.
+fn check_group(
+    src: Source<'_>,
+    group: &Spanned<RawAccounts>,
+    account: &AccountPlan,
+    catalog: &dyn Catalog,
+) -> Result<(), ScenarioError> {
+    let raw = group.get_ref();
+    let plan = account.plan.as_deref();
+    let plan_span = raw.plan.as_ref().map_or(group.span(), |p| p.span());
+    catalog
+        .check_account(plan, account.seats, account.addon_units)
+        .map_err(|why| {
+            let shown = plan.unwrap_or("(none)");
+            let message = format!("the vendor rejects plan \"{shown}\": {why}");
+            src.error(plan_span, "plan", message)
+        })?;
+    for pack in raw.packs.iter().flatten() {
+        catalog.check_pack(pack.get_ref(), plan).map_err(|why| {
+            let message = format!("the vendor has no pack \"{}\": {why}", pack.get_ref());
+            src.error(pack.span(), "packs", message)
+        })?;
+    }
+    Ok(())
 }
 
 /// The parts of a plan that depend on where the steps come from.
@@ -104,11 +169,10 @@ fn drawn_steps(
     src: Source<'_>,
     raw: &RawScenario,
     entries: &[Spanned<RawWorkload>],
-    catalog: &dyn Catalog,
 ) -> Result<Steps, ScenarioError> {
     let generation = raw.generation.as_ref().map(|g| g.get_ref());
     Ok(Steps {
-        source: StepSource::Workload(Arc::new(workload(src, entries, catalog)?)),
+        source: StepSource::Workload(Arc::new(workload(src, entries)?)),
         arrival: arrival(src, raw.arrival.as_ref())?,
         duration: duration(src, raw.duration.as_ref())?,
         generation: generation_time(src, generation)?,
@@ -178,10 +242,9 @@ fn file_stem(path: &Path) -> String {
 fn accounts(
     src: Source<'_>,
     groups: Option<&[Spanned<RawAccounts>]>,
-    catalog: &dyn Catalog,
 ) -> Result<(Vec<AccountPlan>, Vec<AgentPlan>), ScenarioError> {
     let Some(groups) = groups else {
-        return default_accounts(src, catalog);
+        return Ok(default_accounts());
     };
     if groups.is_empty() {
         return Err(src.error_at_start("expected at least one [[accounts]] group"));
@@ -189,7 +252,7 @@ fn accounts(
     let mut accounts = Vec::new();
     let mut agents = Vec::new();
     for group in groups {
-        let (template, count) = account_group(src, group, catalog)?;
+        let (template, count) = account_group(src, group)?;
         let total = (accounts.len() as u64).saturating_add(count);
         let agent_total =
             (agents.len() as u64).saturating_add(count.saturating_mul(u64::from(template.agents)));
@@ -216,16 +279,7 @@ fn push_account(accounts: &mut Vec<AccountPlan>, agents: &mut Vec<AgentPlan>, mu
     accounts.push(a);
 }
 
-fn default_accounts(
-    src: Source<'_>,
-    catalog: &dyn Catalog,
-) -> Result<(Vec<AccountPlan>, Vec<AgentPlan>), ScenarioError> {
-    catalog.check_account(None, 1, 0).map_err(|why| {
-        src.error_at_start(format!(
-            "the default accounts ({DEFAULT_ACCOUNTS}, no plan, no packs) do not suit this \
-             vendor: {why}; add an [[accounts]] group with a plan or packs"
-        ))
-    })?;
+fn default_accounts() -> (Vec<AccountPlan>, Vec<AgentPlan>) {
     let template = AccountPlan {
         id: 0,
         persona: "packs".to_string(),
@@ -239,14 +293,13 @@ fn default_accounts(
     for _ in 0..DEFAULT_ACCOUNTS {
         push_account(&mut accounts, &mut agents, template.clone());
     }
-    Ok((accounts, agents))
+    (accounts, agents)
 }
 
 /// One `[[accounts]]` group: an account template and how many accounts to make of it.
 fn account_group(
     src: Source<'_>,
     group: &Spanned<RawAccounts>,
-    catalog: &dyn Catalog,
 ) -> Result<(AccountPlan, u64), ScenarioError> {
     let raw = group.get_ref();
     let count = opt(raw.count.as_ref(), 1, |v| positive(src, v, "count"))?;
@@ -257,27 +310,12 @@ fn account_group(
     })?;
     let agents = opt(raw.agents.as_ref(), 1, |v| positive_u32(src, v, "agents"))?;
     let plan = raw.plan.as_ref().map(|p| p.get_ref().clone());
-    let plan_span = raw.plan.as_ref().map_or(group.span(), |p| p.span());
-    catalog
-        .check_account(plan.as_deref(), seats, addon_units)
-        .map_err(|why| {
-            let shown = plan.as_deref().unwrap_or("(none)");
-            src.error(
-                plan_span,
-                "plan",
-                format!("the vendor rejects plan \"{shown}\": {why}"),
-            )
-        })?;
-    let mut packs = Vec::new();
-    for pack in raw.packs.iter().flatten() {
-        catalog
-            .check_pack(pack.get_ref(), plan.as_deref())
-            .map_err(|why| {
-                let message = format!("the vendor has no pack \"{}\": {why}", pack.get_ref());
-                src.error(pack.span(), "packs", message)
-            })?;
-        packs.push(pack.get_ref().clone());
-    }
+    let packs = raw
+        .packs
+        .iter()
+        .flatten()
+        .map(|p| p.get_ref().clone())
+        .collect();
     let persona = match (&raw.persona, &plan) {
         (Some(p), _) => p.get_ref().clone(),
         (None, Some(plan)) => plan.clone(),
@@ -295,11 +333,7 @@ fn account_group(
     Ok((template, count))
 }
 
-fn workload(
-    src: Source<'_>,
-    entries: &[Spanned<RawWorkload>],
-    catalog: &dyn Catalog,
-) -> Result<Workload, ScenarioError> {
+fn workload(src: Source<'_>, entries: &[Spanned<RawWorkload>]) -> Result<Workload, ScenarioError> {
     let mut mix = Vec::with_capacity(entries.len());
     for entry in entries {
         let raw = entry.get_ref();
@@ -308,13 +342,6 @@ fn workload(
             return Err(src.error(raw.action.span(), "action", "expected an action id"));
         }
         let params = params(src, raw.params.as_ref())?;
-        catalog.check_action(action, &params).map_err(|why| {
-            src.error(
-                raw.action.span(),
-                "action",
-                priced_message(action, &params, &why),
-            )
-        })?;
         let weight = opt(raw.weight.as_ref(), 1, |v| positive(src, v, "weight"))?;
         mix.push(WorkloadEntry {
             action: action.as_str().into(),

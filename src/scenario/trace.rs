@@ -442,10 +442,11 @@ impl Reader<'_> {
 
 /// The message for an action the vendor cannot price.
 pub(crate) fn priced_message(action: &str, params: &Params, why: &str) -> String {
-    format!(
-        "the vendor cannot price action \"{action}\" with params \"{}\": {why}",
-        encode_params(params)
-    )
+    let params = match encode_params(params) {
+        p if p.is_empty() => "no params".to_string(),
+        p => format!("params \"{p}\""),
+    };
+    format!("the vendor cannot price action \"{action}\" with {params}: {why}")
 }
 
 /// The 1-based character column where each field of a CSV line starts, honouring quotes.
