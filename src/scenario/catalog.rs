@@ -1,7 +1,7 @@
 //! What a scenario may name: the seam between scenario validation and the pricing model.
 //!
 //! Validation asks a [`Catalog`] whether an action with its parameters can be priced and
-//! whether a plan or pack exists. [`pricing::Model`] is the real catalog; tests substitute a
+//! whether a plan or pack exists. [`Model`] is the real catalog; tests substitute a
 //! small one, so that scenario validation is testable without the vendor models.
 
 use crate::accounts;

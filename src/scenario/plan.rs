@@ -216,6 +216,10 @@ impl Plan {
 
     /// The steps of one agent, in order. Each call starts the agent's script afresh, so two
     /// calls yield the same steps.
+    ///
+    /// # Panics
+    ///
+    /// If `agent` is not the id of one of `self.agents` (a caller bug, not bad input).
     pub fn steps(&self, agent: AgentId) -> StepGen {
         let slot = self.agents[agent as usize];
         match &self.source {
@@ -300,5 +304,31 @@ impl Iterator for AllSteps {
         let step = self.gens[agent].next();
         debug_assert_eq!(step.as_ref().map(|s| s.index), Some(index));
         step
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_set_the_speedup_over_the_run() {
+        let months = ClockPlan::new(None, Pace::Months(12));
+        assert_eq!(months.span_ms(), Some(12 * MONTH_MS));
+        assert_eq!(months.speedup_over(4_000), 12 * MONTH_MS / 4_000);
+        assert_eq!(months.speedup_over(0), 12 * MONTH_MS);
+        let fixed = ClockPlan::new(Some(7), Pace::Speedup(1000));
+        assert_eq!((fixed.span_ms(), fixed.speedup_over(4_000)), (None, 1000));
+        assert_eq!(fixed.start_ms, 7);
+    }
+
+    #[test]
+    fn the_boundary_fault_moves_only_an_unset_start() {
+        let mut unset = ClockPlan::new(None, Pace::Speedup(1));
+        unset.near_boundary(60_000);
+        assert_eq!(unset.start_ms, MONTH_MS - 30_000);
+        let mut set = ClockPlan::new(Some(0), Pace::Speedup(1));
+        set.near_boundary(60_000);
+        assert_eq!(set.start_ms, 0);
     }
 }
