@@ -1,6 +1,7 @@
 //! Argument definitions (clap derive) and dispatch to one module per command.
 
 mod audit;
+mod generate;
 mod quote;
 mod table;
 mod vendors;
@@ -12,12 +13,12 @@ use clap::{Parser, Subcommand};
 /// Exit code: every invariant held.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: an invariant was violated.
-#[allow(dead_code)] // used by `run` and `check`, which land on other branches
+#[allow(dead_code, reason = "used by `run`, which lands separately")]
 pub const EXIT_VIOLATION: u8 = 1;
 /// Exit code: bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: a threshold that the scenario sets was breached.
-#[allow(dead_code)] // used by `run`, which lands on another branch
+#[allow(dead_code, reason = "used by `run`, which lands separately")]
 pub const EXIT_THRESHOLD: u8 = 3;
 
 /// Simulate and load-test usage-credit billing.
@@ -41,6 +42,8 @@ pub enum Command {
     Quote(quote::Args),
     /// Check the claims written into a vendor model against its own arithmetic.
     Audit(audit::Args),
+    /// Write the steps a scenario would issue as a trace (CSV) that a scenario can replay.
+    Generate(generate::Args),
 }
 
 /// Runs one command and returns its exit code. Errors are bad input (exit 2).
@@ -49,5 +52,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vendors(args) => vendors::run(args),
         Command::Quote(args) => quote::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }

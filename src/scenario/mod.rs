@@ -1,1 +1,170 @@
-//! STUB: comes in a later change.
+//! Scenario files (TOML) and traces (CSV): what a run does, resolved into a [`Plan`].
+//!
+//! A scenario names a vendor, the accounts to create, the agents that spend from them and
+//! what those agents do: either a weighted `[[workload]]` mix drawn from a seed, or a
+//! `trace` replayed row by row. [`Plan::load`] parses it, checks every value (unknown fields
+//! are errors; an error names file, line, column and field and says what was expected) and
+//! asks the vendor model whether every action, plan and pack exists.
+//!
+//! # Layout
+//!
+//! - `file`: the TOML as written (serde structs with spans).
+//! - `build`: validation, from the file to a [`Plan`].
+//! - [`catalog`]: the seam through which validation asks the vendor about ids.
+//! - [`plan`]: the [`Plan`] the runner consumes.
+//! - [`steps`]: [`Step`]s and the per-agent [`StepGen`].
+//! - [`trace`]: reading and writing traces.
+//! - [`faults`], [`thresholds`]: fault injection and pass/fail limits.
+//!
+//! # The scenario format
+//!
+//! Only `vendor` and one `[[workload]]` entry (or `trace`) are required; everything else
+//! has the default shown.
+//!
+//! ```toml
+//! name = "aytada-ads"      # default: the file's stem
+//! vendor = "aytada"        # a built-in id, or a model file's path (relative to this file)
+//! seed = 1                 # default 1; `--seed` overrides
+//!
+//! # Account groups, ids dense from 0 in file order; each account's agents are consecutive.
+//! # Without any [[accounts]]: 10 accounts, no plan, no packs, one agent each.
+//! [[accounts]]
+//! count = 50               # accounts in this group (default 1)
+//! persona = "creators"     # report label (default: the plan, else "packs")
+//! plan = "pro"             # vendor plan id (default: none, packs only)
+//! seats = 1                # default 1
+//! packs = ["creator"]      # packs bought at the start (default none)
+//! addon_units = 0          # recurring add-on units (default 0)
+//! agents = 1               # agents per account; more than one shares a pool (default 1)
+//!
+//! # The mix (or instead: trace = "steps.csv"; exactly one of the two).
+//! [[workload]]
+//! action = "ad"
+//! params = { length = "standard", quality = "pro" }   # strings or integers (default none)
+//! weight = 3                                           # relative weight (default 1)
+//!
+//! [arrival]
+//! mode = "closed"          # "closed" (default) or "open"
+//! think_ms = 0             # closed: real ms between an agent's steps (default 0)
+//! # rate_per_s = 5000      # open: steps per second over all agents (required)
+//!
+//! [duration]               # default: steps = 10000
+//! steps = 10000            # total over all agents, or instead:
+//! # seconds = 5           # real seconds (open: rate × seconds steps)
+//!
+//! [generation]             # virtual ms; default: fixed, 0 ms, failure 0.05
+//! distribution = "uniform" # "fixed" (duration_ms), "uniform" (min_ms, max_ms),
+//! min_ms = 100             # or "exponential" (mean_ms, cut at 20× the mean)
+//! max_ms = 2000
+//! failure_probability = 0.05
+//!
+//! [hold]
+//! ttl_ms = 60000           # virtual ms before an open hold times out (default 60000)
+//!
+//! [clock]                  # default: speedup = 1
+//! speedup = 1              # virtual ms per real ms; or instead (setting both is an error):
+//! # months = 12            # the run spans this many virtual months
+//! start_ms = 0             # virtual start (default 0)
+//!
+//! [thresholds]             # optional; a breach makes `run` exit 3
+//! reserve_p99_us = 2000
+//! commit_p99_us = 2000
+//! min_cycles_per_s = 1000
+//! min_steps_per_s = 1000
+//! max_insufficient_ratio = 0.5
+//!
+//! [faults]                 # per-step probabilities, default 0
+//! slow_generation = 0.0    # the generation outlives the hold ttl (lasts 2 × ttl_ms)
+//! duplicate_delivery = 0.0 # reserve and commit/release are sent twice, same key
+//! lost_reply = 0.0         # a reply is lost; the agent retries with the same key
+//! key_reuse = 0.0          # an earlier key is reused with different content
+//! duplicate_grant = 0.0    # a pack grant is delivered again with its key
+//! actor_crash = 0.0        # the account actor panics before the reserve
+//! cycle_boundary = 0.0     # the hold stays open across the next billing boundary; when
+//!                          # on, a zero start_ms moves to ttl_ms / 2 before month 1's end
+//! # generation_failure is the same knob as generation.failure_probability (set one).
+//! ```
+//!
+//! `--faults LIST|all` on the command line enables faults by kebab-case name
+//! (`lost-reply,actor-crash`); one the scenario leaves at 0 gets
+//! [`faults::CLI_DEFAULT_PROBABILITY`].
+//!
+//! A scenario with `trace` replays the trace's rows exactly; `[duration]`, `[generation]`
+//! and `[faults]` are then refused (the trace fixes them), and `[arrival]` may only agree
+//! with the trace (rows with send times are open arrival) or add `think_ms`.
+//!
+//! # Steps
+//!
+//! Agent `a` of `A` draws its steps from its own RNG, seeded from `(seed, a)`. A run of `N`
+//! steps gives agent `a` the indices `a, a + A, a + 2A, …` below `N`, so that the steps in
+//! index order are the agents' steps interleaved round-robin, and open arrival sends step
+//! `i` at `i × 1e6 / rate_per_s` µs.
+
+mod build;
+pub mod catalog;
+mod error;
+pub mod faults;
+mod file;
+pub mod plan;
+pub mod steps;
+pub mod thresholds;
+pub mod trace;
+
+use std::path::Path;
+
+pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS, MAX_ACCOUNTS};
+pub use catalog::Catalog;
+pub use error::{Location, ScenarioError};
+pub use faults::{Fault, FaultSet, StepFaults, UnknownFault};
+pub use plan::{
+    AccountPlan, AgentPlan, AllSteps, Arrival, ClockPlan, Generation, Pace, Plan, RunDuration,
+    StepSource,
+};
+pub use steps::{Step, StepGen, Workload, WorkloadEntry};
+pub use thresholds::{Bound, Breach, Observed, Thresholds};
+pub use trace::Trace;
+
+/// An agent's id. Agents are numbered densely from 0 within a run.
+pub type AgentId = u32;
+
+impl Plan {
+    /// Loads and validates the scenario at `path`, checking its ids against its vendor
+    /// model. `seed_override` (from `--seed`) replaces the file's seed.
+    pub fn load(path: &Path, seed_override: Option<u64>) -> Result<Plan, ScenarioError> {
+        let text = read(path)?;
+        Plan::parse(&text, path, seed_override, None)
+    }
+
+    /// Like [`Plan::load`], but `catalog` judges the action, plan and pack ids instead of the
+    /// vendor model.
+    pub fn load_with_catalog(
+        path: &Path,
+        seed_override: Option<u64>,
+        catalog: &dyn Catalog,
+    ) -> Result<Plan, ScenarioError> {
+        let text = read(path)?;
+        Plan::parse(&text, path, seed_override, Some(catalog))
+    }
+
+    /// Validates scenario `text` as if read from `path` (which names it in errors and
+    /// anchors relative paths). `catalog`, when given, replaces the vendor model as judge of
+    /// ids.
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        seed_override: Option<u64>,
+        catalog: Option<&dyn Catalog>,
+    ) -> Result<Plan, ScenarioError> {
+        let src = error::Source { path, text };
+        let raw: file::RawScenario = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
+        build::build(src, raw, seed_override, catalog)
+    }
+}
+
+fn read(path: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        what: "cannot read scenario",
+        source,
+    })
+}

@@ -3,4 +3,5 @@
 mod actor;
 mod cli_pricing;
 mod pricing;
+mod scenario;
 mod support;

@@ -1,0 +1,170 @@
+//! The scenario file exactly as written: serde structs with spans, checked for shape only.
+//! Meaning (ranges, cross-field rules, vendor ids) is checked in `build`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use toml::Spanned;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: Option<Spanned<String>>,
+    pub vendor: Spanned<String>,
+    pub seed: Option<Spanned<i64>>,
+    pub trace: Option<Spanned<String>>,
+    pub accounts: Option<Vec<Spanned<RawAccounts>>>,
+    pub workload: Option<Vec<Spanned<RawWorkload>>>,
+    pub arrival: Option<Spanned<RawArrival>>,
+    pub duration: Option<Spanned<RawDuration>>,
+    pub generation: Option<Spanned<RawGeneration>>,
+    pub hold: Option<RawHold>,
+    pub clock: Option<Spanned<RawClock>>,
+    pub thresholds: Option<RawThresholds>,
+    pub faults: Option<Spanned<RawFaults>>,
+}
+
+/// One `[[accounts]]` group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAccounts {
+    pub count: Option<Spanned<i64>>,
+    pub persona: Option<Spanned<String>>,
+    pub plan: Option<Spanned<String>>,
+    pub seats: Option<Spanned<i64>>,
+    pub packs: Option<Vec<Spanned<String>>>,
+    pub addon_units: Option<Spanned<i64>>,
+    pub agents: Option<Spanned<i64>>,
+}
+
+/// One `[[workload]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWorkload {
+    pub action: Spanned<String>,
+    pub params: Option<Spanned<BTreeMap<String, Spanned<ParamValue>>>>,
+    pub weight: Option<Spanned<i64>>,
+}
+
+/// `[arrival]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawArrival {
+    pub mode: Option<Spanned<ArrivalMode>>,
+    pub think_ms: Option<Spanned<i64>>,
+    pub rate_per_s: Option<Spanned<i64>>,
+}
+
+/// `arrival.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ArrivalMode {
+    Closed,
+    Open,
+}
+
+/// `[duration]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDuration {
+    pub steps: Option<Spanned<i64>>,
+    pub seconds: Option<Spanned<i64>>,
+}
+
+/// `[generation]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGeneration {
+    pub distribution: Option<Spanned<DistKind>>,
+    pub duration_ms: Option<Spanned<i64>>,
+    pub min_ms: Option<Spanned<i64>>,
+    pub max_ms: Option<Spanned<i64>>,
+    pub mean_ms: Option<Spanned<i64>>,
+    pub failure_probability: Option<Spanned<f64>>,
+}
+
+/// `generation.distribution`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum DistKind {
+    Fixed,
+    Uniform,
+    Exponential,
+}
+
+/// `[hold]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHold {
+    pub ttl_ms: Option<Spanned<i64>>,
+}
+
+/// `[clock]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClock {
+    pub speedup: Option<Spanned<i64>>,
+    pub months: Option<Spanned<i64>>,
+    pub start_ms: Option<Spanned<i64>>,
+}
+
+/// `[thresholds]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawThresholds {
+    pub reserve_p99_us: Option<Spanned<i64>>,
+    pub commit_p99_us: Option<Spanned<i64>>,
+    pub min_cycles_per_s: Option<Spanned<f64>>,
+    pub min_steps_per_s: Option<Spanned<f64>>,
+    pub max_insufficient_ratio: Option<Spanned<f64>>,
+}
+
+/// `[faults]`: per-step probabilities.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFaults {
+    pub generation_failure: Option<Spanned<f64>>,
+    pub slow_generation: Option<Spanned<f64>>,
+    pub duplicate_delivery: Option<Spanned<f64>>,
+    pub lost_reply: Option<Spanned<f64>>,
+    pub key_reuse: Option<Spanned<f64>>,
+    pub duplicate_grant: Option<Spanned<f64>>,
+    pub actor_crash: Option<Spanned<f64>>,
+    pub cycle_boundary: Option<Spanned<f64>>,
+}
+
+/// A parameter value: a TOML string or integer, kept as the string the pricing model reads
+/// (`scenes = 5` and `scenes = "5"` mean the same).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParamValue(pub String);
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ParamValue, D::Error> {
+        deserializer.deserialize_any(ParamVisitor)
+    }
+}
+
+struct ParamVisitor;
+
+impl Visitor<'_> for ParamVisitor {
+    type Value = ParamValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an integer")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ParamValue, E> {
+        Ok(ParamValue(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParamValue, E> {
+        Ok(ParamValue(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParamValue, E> {
+        Ok(ParamValue(v.to_string()))
+    }
+}
