@@ -37,6 +37,12 @@ impl RunClock {
         u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
+    /// The real instant `real_us` microseconds after the start (an open-loop step's intended
+    /// send time).
+    pub fn instant_of_real_us(&self, real_us: u64) -> Instant {
+        self.start + std::time::Duration::from_micros(real_us)
+    }
+
     /// The real instant at which virtual time reaches `at_ms` (for sleeping until then).
     pub fn instant_of(&self, at_ms: TimeMs) -> Instant {
         let real_us = at_ms.saturating_sub(self.offset_ms).saturating_mul(1000) / self.speedup;

@@ -1,0 +1,275 @@
+//! The user-agent actor: replays its script of steps against the ledger. One step is: quote,
+//! reserve the quoted maximum under a fresh key, "generate" (wait out the simulated
+//! duration), then commit the actual cost, or release on failure. The agent records what it
+//! was told, so the checker can compare the user's view with the ledger's (I7).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use tokio::time::Instant;
+
+use crate::journal::{StepRecord, Told};
+use crate::ledger::{
+    CommitOutcome, Credits, MONTH_MS, ReleaseOutcome, ReserveOutcome, ReserveRequest,
+};
+use crate::pricing::Quote;
+use crate::scenario::{Fault, Step, StepGen, trace::encode_params};
+
+use super::context::{Count, Counters, RunContext};
+use super::faults::{CallFaults, CallStats, call_with_faults};
+use super::latency::Op;
+use super::sink::SinkInput;
+
+/// The user-agent actor (a unit struct; state in [`AgentState`]).
+pub struct UserAgent;
+
+/// The agent's only message: take the next step.
+pub enum AgentMsg {
+    /// Take the next step, or stop when the script is done or the run is stopping.
+    Next,
+}
+
+/// What an agent is started with.
+pub struct AgentArgs {
+    /// What the run's agents share.
+    pub ctx: Arc<RunContext>,
+    /// The agent's script.
+    pub steps: StepGen,
+}
+
+/// The agent's state.
+pub struct AgentState {
+    ctx: Arc<RunContext>,
+    steps: StepGen,
+    /// Quotes by (action, params) identity: a drawn workload shares one `Arc` per entry, so
+    /// this is a handful of entries; a trace row has its own and is quoted afresh.
+    quotes: HashMap<(usize, usize), Option<Quote>>,
+    /// The last reserve sent, for the key-reuse fault.
+    last_reserve: Option<ReserveRequest>,
+}
+
+impl Actor for UserAgent {
+    type Msg = AgentMsg;
+    type State = AgentState;
+    type Arguments = AgentArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<AgentMsg>,
+        args: AgentArgs,
+    ) -> Result<AgentState, ActorProcessingErr> {
+        myself.send_message(AgentMsg::Next)?;
+        Ok(AgentState {
+            ctx: args.ctx,
+            steps: args.steps,
+            quotes: HashMap::new(),
+            last_reserve: None,
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<AgentMsg>,
+        AgentMsg::Next: AgentMsg,
+        state: &mut AgentState,
+    ) -> Result<(), ActorProcessingErr> {
+        let next = if state.ctx.stopping() { None } else { state.steps.next() };
+        let Some(step) = next else {
+            myself.stop(None);
+            return Ok(());
+        };
+        let record = state.take_step(&step).await;
+        state.ctx.counters.bump(Count::Steps);
+        // A closed receiver means the run is being torn down; the record has nowhere to go.
+        let _ = state.ctx.records.send(SinkInput::Step(record));
+        if state.ctx.think_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(state.ctx.think_ms)).await;
+        }
+        myself.send_message(AgentMsg::Next)?;
+        Ok(())
+    }
+}
+
+impl AgentState {
+    fn quote(&mut self, step: &Step) -> Option<Quote> {
+        let id = (Arc::as_ptr(&step.action) as *const u8 as usize, Arc::as_ptr(&step.params) as usize);
+        let model = &self.ctx.model;
+        self.quotes
+            .entry(id)
+            .or_insert_with(|| model.quote(&step.action, &step.params).ok())
+            .clone()
+    }
+
+    /// Takes one step and returns what the agent was told.
+    async fn take_step(&mut self, step: &Step) -> StepRecord {
+        let ctx = self.ctx.clone();
+        let intended = step.send_at_us.map(|us| ctx.clock.instant_of_real_us(us));
+        if let Some(at) = intended {
+            tokio::time::sleep_until(at).await;
+        }
+        let quote = self.quote(step);
+        let mut record = StepRecord {
+            agent: step.agent,
+            account: step.account,
+            key: step.key(),
+            action: step.action.to_string(),
+            params: encode_params(&step.params),
+            quote_min: quote.as_ref().map_or(0, |q| q.credits.min),
+            quote_max: quote.as_ref().map_or(0, |q| q.credits.max),
+            failed: step.fails,
+            told: Told::NotCharged,
+        };
+        let Some(quote) = quote else {
+            ctx.counters.bump(Count::Unexpected);
+            return record;
+        };
+        if quote.credits.max == 0 {
+            ctx.counters.bump(Count::Free);
+            return record;
+        }
+        self.inject_account_faults(step).await;
+        let req = ReserveRequest {
+            key: record.key.clone(),
+            pool: quote.pool.clone(),
+            action: step.action.to_string(),
+            credits: quote.credits.max,
+            ttl_ms: ctx.ttl_ms,
+        };
+        self.last_reserve = Some(req.clone());
+        let faults = call_faults(step);
+        let mut stats = CallStats::default();
+        let started = intended.unwrap_or_else(Instant::now);
+        let reply = call_with_faults(faults, &mut stats, || ctx.ledger.reserve(step.account, req.clone())).await;
+        ctx.latency.record(step.agent, Op::Reserve, elapsed_us(started), 0);
+        record.told = match reply {
+            Some(ReserveOutcome::Reserved { .. }) => {
+                ctx.counters.bump(Count::Reserved);
+                self.generate(step).await;
+                if step.fails {
+                    self.release(step, &record.key, &mut stats).await
+                } else {
+                    self.commit(step, &record.key, step.actual_credits(quote.credits), &mut stats).await
+                }
+            }
+            Some(other) => {
+                count_refusal(&ctx.counters, &other);
+                Told::NotCharged
+            }
+            None => {
+                // The hold may exist; try to give it back so nothing is left open (I6).
+                self.release(step, &record.key, &mut stats).await;
+                Told::Unknown
+            }
+        };
+        ctx.counters.add(Count::Retries, u64::from(stats.retries));
+        ctx.counters.add(Count::Duplicates, u64::from(stats.duplicates));
+        record
+    }
+
+    /// Faults aimed at the account rather than at this step's calls.
+    async fn inject_account_faults(&mut self, step: &Step) {
+        let ctx = self.ctx.clone();
+        let account = step.account;
+        if step.faults.has(Fault::ActorCrash) && ctx.ledger.inject_crash(account).await.is_ok() {
+            ctx.counters.bump(Count::Crashes);
+        }
+        if step.faults.has(Fault::DuplicateGrant)
+            && let Some(grant) = ctx.pack_grants[account as usize].first()
+        {
+            let mut stats = CallStats::default();
+            if call_with_faults(CallFaults::default(), &mut stats, || ctx.ledger.grant(account, grant.clone()))
+                .await
+                .is_some()
+            {
+                ctx.counters.bump(Count::DuplicateGrants);
+            }
+        }
+        if step.faults.has(Fault::KeyReuse)
+            && let Some(mut earlier) = self.last_reserve.clone()
+        {
+            // The same key as an earlier step, with different content: must be refused.
+            earlier.credits += 1;
+            let mut stats = CallStats::default();
+            match call_with_faults(CallFaults::default(), &mut stats, || ctx.ledger.reserve(account, earlier.clone())).await {
+                Some(ReserveOutcome::KeyConflict) => ctx.counters.bump(Count::KeyConflicts),
+                _ => ctx.counters.bump(Count::Unexpected),
+            }
+        }
+    }
+
+    /// Waits out the simulated generation: its duration, or for the cycle-boundary fault until
+    /// just past the next billing boundary when that comes before the hold's timeout.
+    async fn generate(&self, step: &Step) {
+        let clock = &self.ctx.clock;
+        let now_ms = crate::ledger::Clock::now_ms(clock.as_ref());
+        let mut until_ms = now_ms.saturating_add(step.duration_ms);
+        if step.faults.has(Fault::CycleBoundary) {
+            let boundary_ms = (now_ms / MONTH_MS + 1) * MONTH_MS;
+            if boundary_ms < now_ms.saturating_add(self.ctx.ttl_ms) {
+                until_ms = until_ms.max(boundary_ms + 1);
+            }
+        }
+        if until_ms > now_ms {
+            tokio::time::sleep_until(clock.instant_of(until_ms)).await;
+        }
+    }
+
+    async fn commit(&self, step: &Step, key: &str, credits: Credits, stats: &mut CallStats) -> Told {
+        let ctx = &self.ctx;
+        let started = Instant::now();
+        let reply = call_with_faults(call_faults(step), stats, || ctx.ledger.commit(step.account, key.to_string(), credits)).await;
+        ctx.latency.record(step.agent, Op::Commit, elapsed_us(started), 0);
+        match reply {
+            Some(CommitOutcome::Committed { charged, .. }) => {
+                ctx.counters.bump(Count::Committed);
+                Told::Charged(charged)
+            }
+            Some(CommitOutcome::HoldClosed { .. }) => {
+                ctx.counters.bump(Count::HoldClosed);
+                Told::NotCharged
+            }
+            Some(_) => {
+                ctx.counters.bump(Count::Unexpected);
+                Told::NotCharged
+            }
+            None => Told::Unknown,
+        }
+    }
+
+    async fn release(&self, step: &Step, key: &str, stats: &mut CallStats) -> Told {
+        let ctx = &self.ctx;
+        let started = Instant::now();
+        let reply = call_with_faults(call_faults(step), stats, || ctx.ledger.release(step.account, key.to_string())).await;
+        ctx.latency.record(step.agent, Op::Release, elapsed_us(started), 0);
+        match reply {
+            Some(ReleaseOutcome::Released { .. }) => ctx.counters.bump(Count::Released),
+            Some(ReleaseOutcome::HoldClosed { .. }) => ctx.counters.bump(Count::HoldClosed),
+            Some(ReleaseOutcome::NoHold) => {}
+            None => return Told::Unknown,
+        }
+        Told::NotCharged
+    }
+}
+
+/// The faults applied to this step's reserve, commit and release calls.
+fn call_faults(step: &Step) -> CallFaults {
+    CallFaults {
+        duplicate: step.faults.has(Fault::DuplicateDelivery),
+        lose_reply: step.faults.has(Fault::LostReply),
+    }
+}
+
+fn count_refusal(counters: &Counters, outcome: &ReserveOutcome) {
+    counters.bump(match outcome {
+        ReserveOutcome::Unlimited => Count::Unlimited,
+        ReserveOutcome::Insufficient { .. } => Count::Insufficient,
+        ReserveOutcome::NotEntitled => Count::NotEntitled,
+        ReserveOutcome::Reserved { .. } | ReserveOutcome::KeyConflict => Count::Unexpected,
+    });
+}
+
+fn elapsed_us(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}

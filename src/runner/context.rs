@@ -1,0 +1,151 @@
+//! What every user agent of a run shares: the ledger, the pricing model, the clock, the
+//! latency recorder, the outcome counters, and where step records go.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::ledger::{GrantRequest, Ledger, TimeMs};
+use crate::pricing::Model;
+
+use super::clock::RunClock;
+use super::latency::LatencyRecorder;
+use super::sink::SinkInput;
+
+/// What the agents count. The report prints them by `name`, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Count {
+    /// Steps finished.
+    Steps,
+    /// Reserves answered `Reserved`.
+    Reserved,
+    /// Commits answered `Committed`: completed reserve→commit cycles.
+    Committed,
+    /// Releases answered `Released` (failed generations refunded).
+    Released,
+    /// Reserves refused for lack of credits.
+    Insufficient,
+    /// Reserves refused because the plan may not use the action.
+    NotEntitled,
+    /// Steps the plan makes unlimited.
+    Unlimited,
+    /// Steps whose quote is zero, which skip the ledger.
+    Free,
+    /// Commits or releases answered `HoldClosed` (the hold had timed out).
+    HoldClosed,
+    /// `KeyConflict` answers to the key-reuse fault.
+    KeyConflicts,
+    /// Requests sent again under the same key.
+    Retries,
+    /// Extra deliveries of the duplicate-delivery fault.
+    Duplicates,
+    /// Account crashes injected.
+    Crashes,
+    /// Pack grants delivered a second time.
+    DuplicateGrants,
+    /// Steps left without a definite answer after every retry.
+    Unknown,
+    /// Answers the agent did not expect (recorded, never hidden).
+    Unexpected,
+}
+
+impl Count {
+    /// Every counter, in report order.
+    pub const ALL: [Count; 16] = [
+        Count::Steps,
+        Count::Reserved,
+        Count::Committed,
+        Count::Released,
+        Count::Insufficient,
+        Count::NotEntitled,
+        Count::Unlimited,
+        Count::Free,
+        Count::HoldClosed,
+        Count::KeyConflicts,
+        Count::Retries,
+        Count::Duplicates,
+        Count::Crashes,
+        Count::DuplicateGrants,
+        Count::Unknown,
+        Count::Unexpected,
+    ];
+
+    /// The name in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Count::Steps => "steps",
+            Count::Reserved => "reserved",
+            Count::Committed => "committed",
+            Count::Released => "released",
+            Count::Insufficient => "insufficient",
+            Count::NotEntitled => "not_entitled",
+            Count::Unlimited => "unlimited",
+            Count::Free => "free",
+            Count::HoldClosed => "hold_closed",
+            Count::KeyConflicts => "key_conflicts",
+            Count::Retries => "retries",
+            Count::Duplicates => "duplicates",
+            Count::Crashes => "crashes",
+            Count::DuplicateGrants => "duplicate_grants",
+            Count::Unknown => "unknown",
+            Count::Unexpected => "unexpected",
+        }
+    }
+}
+
+/// The counters, shared by every agent.
+#[derive(Debug, Default)]
+pub struct Counters([AtomicU64; Count::ALL.len()]);
+
+impl Counters {
+    /// Adds one.
+    pub fn bump(&self, count: Count) {
+        self.add(count, 1);
+    }
+
+    /// Adds `n`.
+    pub fn add(&self, count: Count, n: u64) {
+        self.0[count as usize].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The current value.
+    pub fn get(&self, count: Count) -> u64 {
+        self.0[count as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// Everything the agents of one run share.
+pub struct RunContext {
+    /// The accounts.
+    pub ledger: Arc<dyn Ledger>,
+    /// Prices actions.
+    pub model: Model,
+    /// Virtual time.
+    pub clock: Arc<RunClock>,
+    /// How long holds may stay open, virtual ms.
+    pub ttl_ms: TimeMs,
+    /// Real ms an agent thinks between steps (closed arrival).
+    pub think_ms: u64,
+    /// Whether steps are due at fixed times (open arrival).
+    pub open_loop: bool,
+    /// Each account's starting pack grants, for the duplicate-grant fault.
+    pub pack_grants: Vec<Vec<GrantRequest>>,
+    /// Latencies.
+    pub latency: LatencyRecorder,
+    /// Outcomes.
+    pub counters: Counters,
+    /// Where step records go.
+    pub records: UnboundedSender<SinkInput>,
+    /// Raised to stop the agents (end of a timed run, or Ctrl-C).
+    pub stop: AtomicBool,
+    /// Raised when the stop came from Ctrl-C.
+    pub interrupted: AtomicBool,
+}
+
+impl RunContext {
+    /// Whether the agents should stop taking steps.
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
