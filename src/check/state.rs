@@ -1,0 +1,137 @@
+//! The state the checker rebuilds from events, independently of the ledger that wrote them.
+//! Amounts are `i128` so that an overdraw shows as a negative number instead of wrapping.
+
+use std::collections::HashMap;
+
+use crate::journal::Told;
+use crate::ledger::{AccountId, Closure, Credits, Key, LotId};
+
+/// One account as the events describe it.
+#[derive(Default)]
+pub(super) struct Account {
+    /// The `seq` the next event must carry.
+    pub next_seq: u64,
+    /// Pools by first appearance; an account has one or two, so a scan beats hashing.
+    pub pools: Vec<Pool>,
+    /// Lots by id.
+    pub lots: HashMap<LotId, Lot>,
+    /// Every reserve key seen in the run, from events or steps; never forgotten, so that
+    /// at-most-once holds for the whole run whatever the ledger's retention window.
+    pub keys: HashMap<Key, KeyState>,
+    /// Every grant key seen, with the `seq` of its grant.
+    pub grants: HashMap<Key, u64>,
+}
+
+/// One pool's buckets, each fed by a different part of the events so that conservation
+/// (granted = charged + expired + remaining + held) is a real check, not an identity.
+pub(super) struct Pool {
+    /// The pool's name.
+    pub name: String,
+    /// Sum of `granted` credits.
+    pub granted: i128,
+    /// Sum of `committed` charged amounts, as the events claim them.
+    pub charged: i128,
+    /// Sum of `expired` credits.
+    pub expired: i128,
+    /// Sum of lot balances, moved lot by lot by draws, returns and expiries.
+    pub remaining: i128,
+    /// Sum of the credits that open holds claim to hold.
+    pub held: i128,
+    /// The imbalance last reported, so that one fault is reported once, not at every
+    /// later event.
+    pub drift: i128,
+}
+
+impl Pool {
+    pub fn new(name: &str) -> Self {
+        Pool {
+            name: name.to_string(),
+            granted: 0,
+            charged: 0,
+            expired: 0,
+            remaining: 0,
+            held: 0,
+            drift: 0,
+        }
+    }
+
+    /// granted - (charged + expired + remaining + held): zero when conserved.
+    pub fn imbalance(&self) -> i128 {
+        self.granted - (self.charged + self.expired + self.remaining + self.held)
+    }
+}
+
+/// One lot.
+pub(super) struct Lot {
+    /// Index into `Account::pools`.
+    pub pool: usize,
+    /// Credits left in the lot.
+    pub remaining: i128,
+    /// The `seq` of its grant, to explain a regrant.
+    pub granted_seq: u64,
+}
+
+/// How a key was first used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Opening {
+    /// A hold was made.
+    Reserved,
+    /// The reserve was refused.
+    Rejected,
+    /// The action was unlimited.
+    Unlimited,
+}
+
+impl Opening {
+    pub fn word(self) -> &'static str {
+        match self {
+            Opening::Reserved => "reserved",
+            Opening::Rejected => "rejected",
+            Opening::Unlimited => "unlimited",
+        }
+    }
+}
+
+/// An open hold: what it took from each lot, minus what has gone back or been charged.
+pub(super) struct Hold {
+    /// Index into `Account::pools`.
+    pub pool: usize,
+    /// Credits the `reserved` event(s) claim.
+    pub credits: Credits,
+    /// Per lot, credits taken and not yet accounted for.
+    pub draws: Vec<(LotId, i128)>,
+}
+
+/// Everything known about one key: its ledger history and the agent's view of it.
+#[derive(Default)]
+pub(super) struct KeyState {
+    /// The first event that used the key, with its `seq`.
+    pub opened: Option<(Opening, u64)>,
+    /// The hold while it is open (boxed: most keys spend most of the run closed).
+    pub hold: Option<Box<Hold>>,
+    /// The first closure, with its `seq`.
+    pub closed: Option<(Closure, u64)>,
+    /// The first charge: credits and `seq`.
+    pub first_charge: Option<(Credits, u64)>,
+    /// Every credit charged under the key (more than the first only under an I2 violation).
+    pub charged_total: u128,
+    /// What the agent said about the key.
+    pub step: Option<StepView>,
+}
+
+/// The parts of a `StepRecord` that the checks need.
+pub(super) struct StepView {
+    pub agent: u32,
+    pub quote_min: Credits,
+    pub quote_max: Credits,
+    pub failed: bool,
+    pub told: Told,
+    /// `action (params)`, for messages.
+    pub what: String,
+}
+
+/// Where a violation is being reported from: one account and one event.
+pub(super) struct At {
+    pub account: AccountId,
+    pub seq: u64,
+}
