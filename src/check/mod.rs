@@ -99,7 +99,7 @@ impl Checker {
                 seq: event.seq,
             },
             sink: &mut self.violations,
-            conservation_reported: false,
+            reported: false,
         };
         account.apply(event, &mut report);
     }

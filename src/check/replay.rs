@@ -12,16 +12,14 @@ use crate::ledger::{Closure, Credits, Draw, Event, EventKind, LotId};
 pub(super) struct Report<'a> {
     pub at: At,
     pub sink: &'a mut Violations,
-    /// Whether I3 was already reported for this event, so that the pool-level balance does
-    /// not report the same fault again.
-    pub conservation_reported: bool,
+    /// Whether this event already produced a violation, so that the pool-level balance does
+    /// not report the same fault a second time.
+    pub reported: bool,
 }
 
 impl Report<'_> {
     pub fn violation(&mut self, invariant: Invariant, key: Option<&str>, message: String) {
-        if invariant == Invariant::I3 {
-            self.conservation_reported = true;
-        }
+        self.reported = true;
         self.sink.push(Violation {
             invariant,
             account: self.at.account,
@@ -35,7 +33,9 @@ impl Report<'_> {
 impl Account {
     /// Applies one event and checks it.
     pub fn apply(&mut self, event: &Event, out: &mut Report<'_>) {
-        self.check_seq(event.seq, out);
+        if !self.check_seq(event.seq, out) {
+            return;
+        }
         match &event.kind {
             EventKind::Granted {
                 key,
@@ -79,29 +79,29 @@ impl Account {
         self.check_conservation(event, out);
     }
 
-    fn check_seq(&mut self, seq: u64, out: &mut Report<'_>) {
+    /// Checks that `seq` is the next one. A gap is reported and the event applied; a repeat
+    /// (or a step back) is reported and not applied, since its `seq` already took effect and
+    /// applying it again would turn one fault into several.
+    fn check_seq(&mut self, seq: u64, out: &mut Report<'_>) -> bool {
         let expected = self.next_seq;
-        if seq > expected {
-            out.violation(
-                Invariant::I3,
-                None,
-                format!(
-                    "events {expected}..{} are missing (seq jumps to {seq}); missing events \
-                     could hide credits created or destroyed",
-                    seq - 1
-                ),
+        if seq < expected {
+            let msg = format!(
+                "event seq {seq} repeats or goes back (expected {expected}); it is not \
+                 applied, as a replayed event could count credits twice"
             );
-        } else if seq < expected {
-            out.violation(
-                Invariant::I3,
-                None,
-                format!(
-                    "event seq {seq} repeats or goes back (expected {expected}); a replayed \
-                     event could count credits twice"
-                ),
-            );
+            out.violation(Invariant::I3, None, msg);
+            return false;
         }
-        self.next_seq = self.next_seq.max(seq.saturating_add(1));
+        if seq > expected {
+            let msg = format!(
+                "{} missing (seq jumps to {seq}); missing events could hide credits created \
+                 or destroyed",
+                missing_range(expected, seq - 1)
+            );
+            out.violation(Invariant::I3, None, msg);
+        }
+        self.next_seq = seq.saturating_add(1);
+        true
     }
 
     fn pool_index(&mut self, name: &str) -> usize {
@@ -413,12 +413,12 @@ impl Account {
     }
 
     /// Pool-level conservation after the event; reported once per new imbalance, and not at
-    /// all when a more precise I3 was already reported for this event.
+    /// all when a more precise violation was already reported for this event.
     fn check_conservation(&mut self, event: &Event, out: &mut Report<'_>) {
         for i in 0..self.pools.len() {
             let imbalance = self.pools[i].imbalance();
             let drift = std::mem::replace(&mut self.pools[i].drift, imbalance);
-            if imbalance == drift || imbalance == 0 || out.conservation_reported {
+            if imbalance == drift || imbalance == 0 || out.reported {
                 continue;
             }
             let p = &self.pools[i];
@@ -441,6 +441,15 @@ impl Account {
             );
             out.violation(Invariant::I3, event_key(&event.kind), msg);
         }
+    }
+}
+
+/// `event 4 is` or `events 4..=6 are`.
+fn missing_range(first: u64, last: u64) -> String {
+    if first == last {
+        format!("event {first} is")
+    } else {
+        format!("events {first}..={last} are")
     }
 }
 

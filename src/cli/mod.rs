@@ -1,6 +1,7 @@
 //! Argument definitions (clap derive) and dispatch to one module per command.
 
 mod audit;
+mod check;
 mod quote;
 mod vendors;
 
@@ -15,6 +16,7 @@ pub const EXIT_VIOLATION: u8 = 1;
 /// Exit code: bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: a threshold that the scenario sets was breached.
+#[allow(dead_code)] // used by `creditsim run` once it lands
 pub const EXIT_THRESHOLD: u8 = 3;
 
 /// Simulate and load-test usage-credit billing.
@@ -38,6 +40,8 @@ pub enum Command {
     Quote(quote::Args),
     /// Check the claims written into a vendor model against its own arithmetic.
     Audit(audit::Args),
+    /// Check a saved journal (and the agents' steps) against the invariants I1-I7.
+    Check(check::Args),
 }
 
 /// Runs one command and returns its exit code. Errors are bad input (exit 2).
@@ -46,5 +50,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vendors(args) => vendors::run(args),
         Command::Quote(args) => quote::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
