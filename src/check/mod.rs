@@ -21,7 +21,8 @@
 //!   the charged amounts, expiries, lot-by-lot draws and returns, the held amounts). Also:
 //!   every close accounts for each credit its hold took, lot by lot; draws name granted lots
 //!   of the same pool; closes name an existing hold; `seq` runs from 0 without gaps or
-//!   repeats (a gap could hide credits created or destroyed).
+//!   repeats (a gap could hide credits created or destroyed; a repeated event is reported and
+//!   not applied).
 //! - **I4** a step its agent saw fail is never committed.
 //! - **I5** a key's charge lies within its step's quote.
 //! - **I6** at the end, no hold is open.
