@@ -35,14 +35,12 @@ mod replay;
 mod state;
 mod verdict;
 
-use std::collections::HashMap;
-
 pub use crate::journal::{StepRecord, Told};
 pub use verdict::{Invariant, Verdict, Violation};
 
 use crate::ledger::{AccountId, Event, EventKind};
 use replay::Report;
-use state::{Account, At};
+use state::{Account, At, FastMap};
 use verdict::Violations;
 
 /// How many violations a verdict keeps by default; the rest are counted, not stored.
@@ -50,7 +48,7 @@ pub const DEFAULT_VIOLATION_CAP: usize = 1000;
 
 /// The incremental checker: feed it events and steps in any interleaving, then `finish`.
 pub struct Checker {
-    accounts: HashMap<AccountId, Account>,
+    accounts: FastMap<AccountId, Account>,
     violations: Violations,
     events: u64,
     steps: u64,
@@ -75,7 +73,7 @@ impl Checker {
     /// broken ledger cannot exhaust memory.
     pub fn with_violation_cap(cap: usize) -> Self {
         Checker {
-            accounts: HashMap::new(),
+            accounts: FastMap::default(),
             violations: Violations::new(cap),
             events: 0,
             steps: 0,

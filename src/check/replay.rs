@@ -158,19 +158,8 @@ impl Account {
 
     /// Records the first use of a key; a second one means a request was applied twice.
     fn opened(&mut self, key: &str, how: Opening, out: &mut Report<'_>) {
-        let seq = out.at.seq;
         let state = self.key_state(key);
-        match state.opened {
-            Some((first, first_seq)) => {
-                let msg = format!(
-                    "key {key} {} again at event {seq}: already {} at event {first_seq}",
-                    how.word(),
-                    first.word()
-                );
-                out.violation(Invariant::I2, Some(key), msg);
-            }
-            None => state.opened = Some((how, seq)),
-        }
+        open_key(state, key, how, out);
     }
 
     fn reserved(
@@ -181,13 +170,13 @@ impl Account {
         draws: &[Draw],
         out: &mut Report<'_>,
     ) {
-        self.opened(key, Opening::Reserved, out);
         let pool = self.pool_index(pool);
         for draw in draws {
             self.take_from_lot(key, pool, draw, out);
         }
         self.pools[pool].held += i128::from(credits);
         let state = self.key_state(key);
+        open_key(state, key, Opening::Reserved, out);
         let hold = state.hold.get_or_insert_with(|| {
             Box::new(Hold {
                 pool,
@@ -242,22 +231,9 @@ impl Account {
         returned: &[Draw],
         out: &mut Report<'_>,
     ) {
-        let seq = out.at.seq;
-        let state = self.key_state(key);
-        let earlier_charge = state.first_charge.map(|(_, first_seq)| first_seq);
-        if earlier_charge.is_none() {
-            state.first_charge = Some((charged, seq));
-        }
-        state.charged_total += u128::from(charged);
-        let Some(hold) = self.close(key, pool, Closure::Committed, out) else {
+        let Some(hold) = self.close(key, pool, Closure::Committed, Some(charged), out) else {
             return;
         };
-        if let Some(first_seq) = earlier_charge {
-            // The hold was reopened by a repeated reserve (already reported); the key still
-            // must not be charged again.
-            let msg = format!("key {key} charged twice: events {first_seq} and {seq}");
-            out.violation(Invariant::I2, Some(key), msg);
-        }
         let mut hold = *hold;
         for draw in charged_from {
             Self::settle(key, &mut hold, draw, "charges", out);
@@ -279,7 +255,7 @@ impl Account {
         returned: &[Draw],
         out: &mut Report<'_>,
     ) {
-        let Some(hold) = self.close(key, pool, how, out) else {
+        let Some(hold) = self.close(key, pool, how, None, out) else {
             return;
         };
         let mut hold = *hold;
@@ -291,16 +267,24 @@ impl Account {
         self.pools[hold.pool].held -= i128::from(hold.credits);
     }
 
-    /// Takes the open hold of `key` for closing, or reports why it cannot be closed.
+    /// Takes the open hold of `key` for closing, or reports why it cannot be closed. A commit
+    /// passes its `charge`, recorded under the key whether or not the hold was open, since
+    /// the ledger said it charged it.
     fn close(
         &mut self,
         key: &str,
         pool: &str,
         how: Closure,
+        charge: Option<Credits>,
         out: &mut Report<'_>,
     ) -> Option<Box<Hold>> {
         let seq = out.at.seq;
         let state = self.key_state(key);
+        let earlier_charge = state.first_charge.map(|(_, first_seq)| first_seq);
+        if let Some(credits) = charge {
+            state.first_charge.get_or_insert((credits, seq));
+            state.charged_total += u128::from(credits);
+        }
         let first_close = state.closed;
         if first_close.is_none() {
             state.closed = Some((how, seq));
@@ -308,6 +292,12 @@ impl Account {
         let (hold, opened) = (state.hold.take(), state.opened);
         match (hold, first_close) {
             (Some(hold), _) => {
+                if let (Some(_), Some(first_seq)) = (charge, earlier_charge) {
+                    // The hold was reopened by a repeated reserve (already reported); the key
+                    // still must not be charged again.
+                    let msg = format!("key {key} charged twice: events {first_seq} and {seq}");
+                    out.violation(Invariant::I2, Some(key), msg);
+                }
                 self.check_hold_pool(key, pool, &hold, out);
                 Some(hold)
             }
@@ -441,6 +431,22 @@ impl Account {
             );
             out.violation(Invariant::I3, event_key(&event.kind), msg);
         }
+    }
+}
+
+/// Marks `state` as opened by `how`, or reports that it already was.
+fn open_key(state: &mut KeyState, key: &str, how: Opening, out: &mut Report<'_>) {
+    let seq = out.at.seq;
+    match state.opened {
+        Some((first, first_seq)) => {
+            let msg = format!(
+                "key {key} {} again at event {seq}: already {} at event {first_seq}",
+                how.word(),
+                first.word()
+            );
+            out.violation(Invariant::I2, Some(key), msg);
+        }
+        None => state.opened = Some((how, seq)),
     }
 }
 
