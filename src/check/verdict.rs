@@ -154,6 +154,27 @@ impl Violations {
         self.counts.iter().sum()
     }
 
+    /// The verdict of a checker that saw nothing.
+    fn into_empty_verdict(self) -> Verdict {
+        let (counts, violations, cap) = self.into_parts();
+        Verdict {
+            ok: true,
+            violations,
+            violations_total: 0,
+            violations_dropped: 0,
+            violations_cap: cap,
+            counts,
+            events: 0,
+            steps: 0,
+            steps_checked: false,
+            unknown_steps: 0,
+            accounts: 0,
+            holds: 0,
+            charges: 0,
+            notes: Vec::new(),
+        }
+    }
+
     /// The per-invariant counts and the kept violations in order.
     pub fn into_parts(self) -> (BTreeMap<Invariant, u64>, Vec<Violation>, usize) {
         let counts = Invariant::ALL
@@ -191,11 +212,15 @@ pub struct Verdict {
     pub events: u64,
     /// Agent steps observed.
     pub steps: u64,
+    /// Whether the agents' side (I4, I5, I7) was checked: steps were given or expected.
+    pub steps_checked: bool,
+    /// Steps whose agent got no definite answer (`Told::Unknown`).
+    pub unknown_steps: u64,
     /// Accounts that had an event or a step.
     pub accounts: u64,
-    /// Holds opened (`reserved` events).
+    /// `reserved` events observed.
     pub holds: u64,
-    /// Charges (`committed` events).
+    /// `committed` events observed.
     pub charges: u64,
     /// What the checker could not check, such as I4, I5 and I7 without steps.
     pub notes: Vec<String>,
@@ -205,5 +230,56 @@ impl Verdict {
     /// True when every invariant held.
     pub fn ok(&self) -> bool {
         self.ok
+    }
+
+    /// Combines the verdicts of checkers that each saw a disjoint set of accounts (a run that
+    /// shards checking by account) into the verdict one checker would have given. The kept
+    /// violations are the first `cap` in order of the union, which each part's first `cap`
+    /// contain.
+    pub fn merge(parts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut merged: Option<Verdict> = None;
+        for part in parts {
+            let Some(into) = merged.as_mut() else {
+                merged = Some(part);
+                continue;
+            };
+            into.violations.extend(part.violations);
+            into.violations_total += part.violations_total;
+            into.violations_cap = into.violations_cap.max(part.violations_cap);
+            for (invariant, count) in part.counts {
+                *into.counts.entry(invariant).or_default() += count;
+            }
+            into.events += part.events;
+            into.steps += part.steps;
+            into.steps_checked &= part.steps_checked;
+            into.unknown_steps += part.unknown_steps;
+            into.accounts += part.accounts;
+            into.holds += part.holds;
+            into.charges += part.charges;
+        }
+        let mut verdict = merged
+            .unwrap_or_else(|| Violations::new(super::DEFAULT_VIOLATION_CAP).into_empty_verdict());
+        verdict.violations.sort_by(|a, b| a.rank().cmp(&b.rank()));
+        verdict.violations.truncate(verdict.violations_cap);
+        verdict.violations_dropped = verdict.violations_total - verdict.violations.len() as u64;
+        verdict.ok = verdict.violations_total == 0;
+        verdict.notes = verdict.derive_notes();
+        verdict
+    }
+
+    /// What could not be checked, in words, from the counts.
+    pub(crate) fn derive_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.steps_checked {
+            notes.push("no steps given: I4, I5 and I7 were not checked".to_string());
+        }
+        if self.unknown_steps > 0 {
+            notes.push(format!(
+                "{} steps had no definite answer (told unknown); either outcome is accepted \
+                 for them",
+                self.unknown_steps
+            ));
+        }
+        notes
     }
 }

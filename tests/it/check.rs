@@ -545,6 +545,8 @@ fn broken_run() -> (Vec<Event>, Vec<StepRecord>) {
         vec![
             grant("renew:pro:0", 0, 20),
             reserve("a1-s1", 25, &[(0, 25)]),
+            commit("a1-s1", 25, &[(0, 25)], &[]),
+            reserve("a1-s2", 1, &[(0, 1)]),
         ],
     ));
     let mut steps = clean_steps();
@@ -613,4 +615,37 @@ fn a_capped_verdict_counts_everything_and_keeps_the_same_first_violations() {
         .map(|v| (v.account, v.seq))
         .collect();
     assert_eq!(kept, vec![(0, Some(3)), (0, Some(4)), (0, Some(5))]);
+}
+
+#[test]
+fn checkers_sharded_by_account_merge_into_the_offline_verdict() {
+    let (events, mut steps) = broken_run();
+    // Account 1's only step is gone, so its shard sees no step yet must still demand one.
+    steps.retain(|s| s.account == 0);
+    let offline = check_journal(&events, &steps);
+    assert!(
+        offline
+            .violations
+            .iter()
+            .any(|v| v.account == 1 && v.invariant == Invariant::I7)
+    );
+
+    let shards: Vec<Verdict> = [0, 1]
+        .into_iter()
+        .map(|shard| {
+            let mut checker = Checker::new();
+            checker.expect_steps();
+            events
+                .iter()
+                .filter(|e| e.account == shard)
+                .for_each(|e| checker.observe(e));
+            steps
+                .iter()
+                .filter(|s| s.account == shard)
+                .for_each(|s| checker.observe_step(s));
+            checker.finish()
+        })
+        .collect();
+    assert_eq!(Verdict::merge(shards), offline);
+    assert!(Verdict::merge([]).ok());
 }
