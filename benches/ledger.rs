@@ -1,9 +1,5 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 //! Ledger benchmarks. STUB.
-#![allow(
-    missing_docs,
-    reason = "criterion_group! generates an undocumented function"
-)]
 use criterion::{Criterion, criterion_group, criterion_main};
 fn noop(c: &mut Criterion) {
     c.bench_function("noop", |b| b.iter(|| 1 + 1));

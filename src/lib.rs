@@ -10,11 +10,14 @@
 //!   interface through which the runner reaches accounts.
 //! - [`scenario`]: scenario files and traces: what a run does.
 //! - [`runner`]: spawns account and user-agent actors and drives a run.
+//! - [`journal`]: `journal.csv` and `steps.csv`, the saved events and agents' views that the
+//!   offline checker reads.
 //! - [`check`]: the invariant checker, online during a run and offline over a journal.
 //! - [`report`]: throughput, latency and outcome summaries for people and machines.
 
 pub mod accounts;
 pub mod check;
+pub mod journal;
 pub mod ledger;
 pub mod pricing;
 pub mod report;

@@ -1,1 +1,198 @@
-//! STUB: comes in a later change.
+//! The invariant checker (I1–I7 of DESIGN.md). It trusts nothing the ledger says: it rebuilds
+//! every lot, pool and hold from the journal events and checks each event against that
+//! rebuilt state, then holds the ledger to what the user agents were told.
+//!
+//! One implementation runs two ways. Online, the runner feeds a [`Checker`] events as the
+//! accounts produce them (each account's in `seq` order, accounts interleaved in any way) and
+//! steps as agents finish them, before or after their events. Offline, [`check_journal`] feeds
+//! the same `Checker` from a saved `journal.csv` and `steps.csv`. Violations are ordered and
+//! capped by account and event, never by arrival, so both give the same verdict. Accounts
+//! are independent, so a run may also shard checking by account: one `Checker` per shard
+//! (each told [`Checker::expect_steps`] when the run records steps), combined with
+//! [`Verdict::merge`] into the verdict a single checker would give.
+//!
+//! The checker keeps every key of the run, so memory grows with the number of keys (a few
+//! hundred bytes each, with its step); violations are capped (see [`DEFAULT_VIOLATION_CAP`]).
+//!
+//! What each invariant checks:
+//!
+//! - **I1** no lot goes below zero at any event (a reserve or expiry taking more than a lot
+//!   holds), and no close charges or returns more for a lot than its hold took from it. A
+//!   pool's balance is the sum of its lots, so it cannot go negative unless a lot does.
+//! - **I2** a key opens at most once (`reserved`, `rejected` or `unlimited`), a hold is closed
+//!   at most once, a key is charged at most once, a grant key is granted at most once. Keys
+//!   are kept for the whole run, whatever the ledger's retention window.
+//! - **I3** per account and pool, after every event, granted equals charged plus expired plus
+//!   remaining plus held, where each side comes from a different part of the events (grants,
+//!   the charged amounts, expiries, lot-by-lot draws and returns, the held amounts). Also:
+//!   every close accounts for each credit its hold took, lot by lot; draws name granted lots
+//!   of the same pool; closes name an existing hold; `seq` runs from 0 without gaps or
+//!   repeats (a gap could hide credits created or destroyed; a repeated event is reported and
+//!   not applied).
+//! - **I4** a step its agent saw fail is never committed.
+//! - **I5** a key's charge lies within its step's quote.
+//! - **I6** at the end, no hold is open.
+//! - **I7** an agent told it was charged `x` was charged exactly `x`; one told it was not
+//!   charged was charged nothing; one without a definite answer (`Told::Unknown`) accepts
+//!   either; and when steps are given, every charged key has a step.
+
+mod agents;
+mod replay;
+mod state;
+mod verdict;
+
+pub use crate::journal::{StepRecord, Told};
+pub use verdict::{Invariant, Verdict, Violation};
+
+use crate::ledger::{AccountId, Event, EventKind};
+use replay::Report;
+use state::{Account, At, FastMap};
+use verdict::Violations;
+
+/// How many violations a verdict keeps by default; the rest are counted, not stored.
+pub const DEFAULT_VIOLATION_CAP: usize = 1000;
+
+/// The incremental checker: feed it events and steps in any interleaving, then `finish`.
+pub struct Checker {
+    accounts: FastMap<AccountId, Account>,
+    violations: Violations,
+    events: u64,
+    steps: u64,
+    holds: u64,
+    charges: u64,
+    unknown_steps: u64,
+    steps_expected: bool,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker::new()
+    }
+}
+
+impl Checker {
+    /// A checker that keeps the first [`DEFAULT_VIOLATION_CAP`] violations.
+    pub fn new() -> Self {
+        Checker::with_violation_cap(DEFAULT_VIOLATION_CAP)
+    }
+
+    /// A checker that keeps at most `cap` violations (all are counted), so that a badly
+    /// broken ledger cannot exhaust memory.
+    pub fn with_violation_cap(cap: usize) -> Self {
+        Checker {
+            accounts: FastMap::default(),
+            violations: Violations::new(cap),
+            events: 0,
+            steps: 0,
+            holds: 0,
+            charges: 0,
+            unknown_steps: 0,
+            steps_expected: false,
+        }
+    }
+
+    /// Checks one event. An account's events must come in the order the ledger produced them.
+    pub fn observe(&mut self, event: &Event) {
+        self.events += 1;
+        match event.kind {
+            EventKind::Reserved { .. } => self.holds += 1,
+            EventKind::Committed { .. } => self.charges += 1,
+            _ => {}
+        }
+        let account = self.accounts.entry(event.account).or_default();
+        let mut report = Report {
+            at: At {
+                account: event.account,
+                seq: event.seq,
+            },
+            sink: &mut self.violations,
+            reported: false,
+        };
+        account.apply(event, &mut report);
+    }
+
+    /// Records what an agent was told about one key; checked against the ledger at `finish`.
+    pub fn observe_step(&mut self, step: &StepRecord) {
+        self.steps += 1;
+        if step.told == Told::Unknown {
+            self.unknown_steps += 1;
+        }
+        let state = self
+            .accounts
+            .entry(step.account)
+            .or_default()
+            .key_state(&step.key);
+        match &state.step {
+            Some(first) => {
+                let (a, b) = (first.agent.min(step.agent), first.agent.max(step.agent));
+                self.violations.push(Violation {
+                    invariant: Invariant::I7,
+                    account: step.account,
+                    key: Some(step.key.clone()),
+                    seq: None,
+                    message: format!(
+                        "key {} recorded by more than one step (agents {a} and {b})",
+                        step.key
+                    ),
+                });
+            }
+            None => state.step = Some(agents::step_view(step)),
+        }
+    }
+
+    /// Declares that the run records agents' steps, so that a charge without a step is an I7
+    /// violation even when this checker saw no step at all: needed when a run shards its
+    /// checking by account and some shard's agents never finished a step.
+    pub fn expect_steps(&mut self) {
+        self.steps_expected = true;
+    }
+
+    /// Violations found so far, so that an online run can stop early.
+    pub fn violations_so_far(&self) -> u64 {
+        self.violations.total()
+    }
+
+    /// Runs the end-of-run checks (I4–I7) and returns the verdict.
+    pub fn finish(mut self) -> Verdict {
+        let steps_checked = self.steps > 0 || self.steps_expected;
+        for (id, account) in &self.accounts {
+            for (key, state) in &account.keys {
+                agents::check_key(*id, key, state, steps_checked, &mut self.violations);
+            }
+        }
+        let total = self.violations.total();
+        let (counts, violations, cap) = self.violations.into_parts();
+        let mut verdict = Verdict {
+            ok: total == 0,
+            violations_dropped: total - violations.len() as u64,
+            violations,
+            violations_total: total,
+            violations_cap: cap,
+            counts,
+            events: self.events,
+            steps: self.steps,
+            steps_checked,
+            unknown_steps: self.unknown_steps,
+            accounts: self.accounts.len() as u64,
+            holds: self.holds,
+            charges: self.charges,
+            notes: Vec::new(),
+        };
+        verdict.notes = verdict.derive_notes();
+        verdict
+    }
+}
+
+/// Checks a saved journal and the agents' steps with the same [`Checker`] the runner uses
+/// online: events in the given order, then steps.
+pub fn check_journal<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    steps: impl IntoIterator<Item = &'a StepRecord>,
+) -> Verdict {
+    let mut checker = Checker::new();
+    events.into_iter().for_each(|event| checker.observe(event));
+    steps
+        .into_iter()
+        .for_each(|step| checker.observe_step(step));
+    checker.finish()
+}

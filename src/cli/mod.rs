@@ -1,8 +1,10 @@
 //! Argument definitions (clap derive) and dispatch to one module per command.
 
 mod audit;
+mod check;
 mod generate;
 mod quote;
+mod run;
 mod table;
 mod vendors;
 
@@ -13,12 +15,10 @@ use clap::{Parser, Subcommand};
 /// Exit code: every invariant held.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: an invariant was violated.
-#[allow(dead_code, reason = "used by `run`, which lands separately")]
 pub const EXIT_VIOLATION: u8 = 1;
 /// Exit code: bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: a threshold that the scenario sets was breached.
-#[allow(dead_code, reason = "used by `run`, which lands separately")]
 pub const EXIT_THRESHOLD: u8 = 3;
 
 /// Simulate and load-test usage-credit billing.
@@ -44,6 +44,11 @@ pub enum Command {
     Audit(audit::Args),
     /// Write the steps a scenario would issue as a trace (CSV) that a scenario can replay.
     Generate(generate::Args),
+    /// Replay a scenario against the ledger, check the invariants, and report throughput and
+    /// latency.
+    Run(run::Args),
+    /// Check a saved journal (and the agents' steps) against the invariants I1-I7.
+    Check(check::Args),
 }
 
 /// Runs one command and returns its exit code. Errors are bad input (exit 2).
@@ -53,5 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Quote(args) => quote::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
     }
 }

@@ -75,7 +75,11 @@ impl Actor for UserAgent {
         AgentMsg::Next: AgentMsg,
         state: &mut AgentState,
     ) -> Result<(), ActorProcessingErr> {
-        let next = if state.ctx.stopping() { None } else { state.steps.next() };
+        let next = if state.ctx.stopping() {
+            None
+        } else {
+            state.steps.next()
+        };
         let Some(step) = next else {
             myself.stop(None);
             return Ok(());
@@ -94,7 +98,10 @@ impl Actor for UserAgent {
 
 impl AgentState {
     fn quote(&mut self, step: &Step) -> Option<Quote> {
-        let id = (Arc::as_ptr(&step.action) as *const u8 as usize, Arc::as_ptr(&step.params) as usize);
+        let id = (
+            Arc::as_ptr(&step.action) as *const u8 as usize,
+            Arc::as_ptr(&step.params) as usize,
+        );
         let model = &self.ctx.model;
         self.quotes
             .entry(id)
@@ -141,8 +148,12 @@ impl AgentState {
         let faults = call_faults(step);
         let mut stats = CallStats::default();
         let started = intended.unwrap_or_else(Instant::now);
-        let reply = call_with_faults(faults, &mut stats, || ctx.ledger.reserve(step.account, req.clone())).await;
-        ctx.latency.record(step.agent, Op::Reserve, elapsed_us(started), 0);
+        let reply = call_with_faults(faults, &mut stats, || {
+            ctx.ledger.reserve(step.account, req.clone())
+        })
+        .await;
+        ctx.latency
+            .record(step.agent, Op::Reserve, elapsed_us(started), 0);
         record.told = match reply {
             Some(ReserveOutcome::Reserved { .. }) => {
                 ctx.counters.bump(Count::Reserved);
@@ -150,7 +161,13 @@ impl AgentState {
                 if step.fails {
                     self.release(step, &record.key, &mut stats).await
                 } else {
-                    self.commit(step, &record.key, step.actual_credits(quote.credits), &mut stats).await
+                    self.commit(
+                        step,
+                        &record.key,
+                        step.actual_credits(quote.credits),
+                        &mut stats,
+                    )
+                    .await
                 }
             }
             Some(other) => {
@@ -164,7 +181,8 @@ impl AgentState {
             }
         };
         ctx.counters.add(Count::Retries, u64::from(stats.retries));
-        ctx.counters.add(Count::Duplicates, u64::from(stats.duplicates));
+        ctx.counters
+            .add(Count::Duplicates, u64::from(stats.duplicates));
         record
     }
 
@@ -179,9 +197,11 @@ impl AgentState {
             && let Some(grant) = ctx.pack_grants[account as usize].first()
         {
             let mut stats = CallStats::default();
-            if call_with_faults(CallFaults::default(), &mut stats, || ctx.ledger.grant(account, grant.clone()))
-                .await
-                .is_some()
+            if call_with_faults(CallFaults::default(), &mut stats, || {
+                ctx.ledger.grant(account, grant.clone())
+            })
+            .await
+            .is_some()
             {
                 ctx.counters.bump(Count::DuplicateGrants);
             }
@@ -192,7 +212,11 @@ impl AgentState {
             // The same key as an earlier step, with different content: must be refused.
             earlier.credits += 1;
             let mut stats = CallStats::default();
-            match call_with_faults(CallFaults::default(), &mut stats, || ctx.ledger.reserve(account, earlier.clone())).await {
+            match call_with_faults(CallFaults::default(), &mut stats, || {
+                ctx.ledger.reserve(account, earlier.clone())
+            })
+            .await
+            {
                 Some(ReserveOutcome::KeyConflict) => ctx.counters.bump(Count::KeyConflicts),
                 _ => ctx.counters.bump(Count::Unexpected),
             }
@@ -216,11 +240,21 @@ impl AgentState {
         }
     }
 
-    async fn commit(&self, step: &Step, key: &str, credits: Credits, stats: &mut CallStats) -> Told {
+    async fn commit(
+        &self,
+        step: &Step,
+        key: &str,
+        credits: Credits,
+        stats: &mut CallStats,
+    ) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
-        let reply = call_with_faults(call_faults(step), stats, || ctx.ledger.commit(step.account, key.to_string(), credits)).await;
-        ctx.latency.record(step.agent, Op::Commit, elapsed_us(started), 0);
+        let reply = call_with_faults(call_faults(step), stats, || {
+            ctx.ledger.commit(step.account, key.to_string(), credits)
+        })
+        .await;
+        ctx.latency
+            .record(step.agent, Op::Commit, elapsed_us(started), 0);
         match reply {
             Some(CommitOutcome::Committed { charged, .. }) => {
                 ctx.counters.bump(Count::Committed);
@@ -241,8 +275,12 @@ impl AgentState {
     async fn release(&self, step: &Step, key: &str, stats: &mut CallStats) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
-        let reply = call_with_faults(call_faults(step), stats, || ctx.ledger.release(step.account, key.to_string())).await;
-        ctx.latency.record(step.agent, Op::Release, elapsed_us(started), 0);
+        let reply = call_with_faults(call_faults(step), stats, || {
+            ctx.ledger.release(step.account, key.to_string())
+        })
+        .await;
+        ctx.latency
+            .record(step.agent, Op::Release, elapsed_us(started), 0);
         match reply {
             Some(ReleaseOutcome::Released { .. }) => ctx.counters.bump(Count::Released),
             Some(ReleaseOutcome::HoldClosed { .. }) => ctx.counters.bump(Count::HoldClosed),

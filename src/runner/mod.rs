@@ -9,8 +9,8 @@ pub mod clock;
 pub mod context;
 pub mod faults;
 pub mod latency;
-pub mod setup;
 pub mod progress;
+pub mod setup;
 pub mod sink;
 
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ use ractor::Actor;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::check::Verdict;
-use crate::ledger::{Clock, Ledger};
+use crate::ledger::Clock;
 use crate::scenario::{Plan, RunDuration};
 
 pub use setup::LedgerKind;
@@ -80,7 +80,7 @@ pub enum RunError {
 
 /// Runs `plan` to the end (or until Ctrl-C) on the current tokio runtime.
 pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> {
-    let setup = setup::build(plan, opts).await?;
+    let mut setup = setup::build(plan, opts).await?;
     let (records_tx, records_rx) = mpsc::unbounded_channel();
     let ctx = Arc::new(RunContext {
         ledger: setup.ledger.clone(),
@@ -89,7 +89,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
         ttl_ms: setup.ttl_ms,
         think_ms: setup.think_ms,
         open_loop: setup.open_loop,
-        pack_grants: setup.pack_grants,
+        pack_grants: std::mem::take(&mut setup.pack_grants),
         latency: LatencyRecorder::new(16),
         counters: Counters::default(),
         records: records_tx,
@@ -97,8 +97,17 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
         interrupted: Default::default(),
     });
     let (stop_tx, stop_rx) = oneshot::channel();
-    let sink = JournalSink::new(setup.logs.clone(), opts.online_check, opts.out_dir.as_deref())?;
-    let consumer = tokio::spawn(sink::consume(sink, setup.notify, records_rx, stop_rx));
+    let sink = JournalSink::new(
+        setup.logs.clone(),
+        opts.online_check,
+        opts.out_dir.as_deref(),
+    )?;
+    let consumer = tokio::spawn(sink::consume(
+        sink,
+        setup.take_notify(),
+        records_rx,
+        stop_rx,
+    ));
 
     let started = std::time::Instant::now();
     let progress = progress::start(opts.progress, plan.total_steps(), ctx.clone());

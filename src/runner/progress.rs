@@ -3,12 +3,11 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::context::RunContext;
+use super::context::{Count, RunContext};
 
 /// A running progress bar, or nothing.
 pub struct Progress {
@@ -27,16 +26,18 @@ pub fn start(enabled: bool, total: Option<u64>, ctx: Arc<RunContext>) -> Progres
     }
     let bar = match total {
         Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} steps {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} steps {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         ),
         None => ProgressBar::new_spinner(),
     };
     let ticking = bar.clone();
     let ticker = tokio::spawn(async move {
         loop {
-            ticking.set_position(ctx.counters.steps.load(Ordering::Relaxed));
+            ticking.set_position(ctx.counters.get(Count::Steps));
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });

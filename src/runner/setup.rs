@@ -12,8 +12,7 @@ use crate::ledger::actor::AccountArgs;
 use crate::ledger::book::PoolTotals;
 use crate::ledger::flawed::{Flaw, FlawedLedger};
 use crate::ledger::{
-    AccountId, AccountLog, AccountSpec, ActorLedger, Clock, EventKind, GrantRequest, Ledger,
-    TimeMs,
+    AccountId, AccountLog, AccountSpec, ActorLedger, Clock, EventKind, GrantRequest, Ledger, TimeMs,
 };
 use crate::scenario::{Arrival, Pace, Plan, RunDuration};
 
@@ -61,7 +60,10 @@ impl FromStr for LedgerKind {
             .map(|(_, kind)| *kind)
             .ok_or_else(|| {
                 let names: Vec<_> = LedgerKind::ALL.iter().map(|(name, _)| *name).collect();
-                format!("unknown ledger `{text}`: expected one of {}", names.join(", "))
+                format!(
+                    "unknown ledger `{text}`: expected one of {}",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -76,8 +78,8 @@ pub struct Setup {
     pub clock: Arc<RunClock>,
     /// One log per account.
     pub logs: Vec<Arc<AccountLog>>,
-    /// Account ids whose logs have new events.
-    pub notify: UnboundedReceiver<AccountId>,
+    /// Account ids whose logs have new events; taken by the journal consumer.
+    notify: Option<UnboundedReceiver<AccountId>>,
     /// Hold ttl, virtual ms.
     pub ttl_ms: TimeMs,
     /// Think time, real ms.
@@ -89,6 +91,14 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The receiver of "account has new events" notices, for the journal consumer. Only the
+    /// first call gets it; later calls get a closed channel.
+    pub fn take_notify(&mut self) -> UnboundedReceiver<AccountId> {
+        self.notify
+            .take()
+            .unwrap_or_else(|| mpsc::unbounded_channel().1)
+    }
+
     /// Stops the account actors (if any) and returns how often they were restarted.
     pub fn stop_ledger(&self) -> u64 {
         self.actors.as_ref().map_or(0, |actors| {
@@ -108,8 +118,9 @@ pub async fn build(plan: &Plan, opts: &RunOptions) -> Result<Setup, RunError> {
     let mut pack_grants = Vec::with_capacity(plan.accounts.len());
     for account in &plan.accounts {
         let plan_id = account.plan.as_deref();
-        let mut spec = accounts::account_spec(&plan.vendor, plan_id, account.seats, account.addon_units)
-            .map_err(|err| RunError::Setup(err.to_string()))?;
+        let mut spec =
+            accounts::account_spec(&plan.vendor, plan_id, account.seats, account.addon_units)
+                .map_err(|err| RunError::Setup(err.to_string()))?;
         spec.key_retention_ms = key_retention_ms(plan.ttl_ms, speedup);
         specs.push(spec);
         logs.push(AccountLog::new(account.id, Some(notify_tx.clone())));
@@ -143,7 +154,7 @@ pub async fn build(plan: &Plan, opts: &RunOptions) -> Result<Setup, RunError> {
         actors,
         clock,
         logs,
-        notify,
+        notify: Some(notify),
         ttl_ms: plan.ttl_ms,
         think_ms,
         open_loop,
@@ -195,8 +206,12 @@ fn speedup(plan: &Plan) -> u64 {
     }
     let real_ms = match (plan.duration, plan.arrival) {
         (RunDuration::Seconds(seconds), _) => seconds.saturating_mul(1000),
-        (RunDuration::Steps(steps), Arrival::Open { rate_per_s }) => steps.saturating_mul(1000) / rate_per_s.max(1),
-        (RunDuration::Steps(steps), Arrival::Closed { .. }) => steps.saturating_mul(1000) / ASSUMED_CLOSED_STEPS_PER_S,
+        (RunDuration::Steps(steps), Arrival::Open { rate_per_s }) => {
+            steps.saturating_mul(1000) / rate_per_s.max(1)
+        }
+        (RunDuration::Steps(steps), Arrival::Closed { .. }) => {
+            steps.saturating_mul(1000) / ASSUMED_CLOSED_STEPS_PER_S
+        }
     };
     plan.clock.speedup_over(real_ms.max(1))
 }
@@ -217,21 +232,33 @@ pub fn credit_totals(logs: &[Arc<AccountLog>]) -> BTreeMap<String, PoolTotals> {
     let sum = |draws: &[crate::ledger::Draw]| draws.iter().map(|d| d.credits).sum::<u64>();
     for log in logs {
         for event in log.lock().iter() {
-            let mut pool_totals = |pool: &str| -> &mut PoolTotals { totals.entry(pool.to_string()).or_default() };
             match &event.kind {
-                EventKind::Granted { pool, credits, .. } => pool_totals(pool).granted += credits,
-                EventKind::Reserved { pool, credits, .. } => pool_totals(pool).held += credits,
-                EventKind::Committed { pool, charged, returned, .. } => {
-                    let t = pool_totals(pool);
+                EventKind::Granted { pool, credits, .. } => {
+                    pool_entry(&mut totals, pool).granted += credits
+                }
+                EventKind::Reserved { pool, credits, .. } => {
+                    pool_entry(&mut totals, pool).held += credits
+                }
+                EventKind::Committed {
+                    pool,
+                    charged,
+                    returned,
+                    ..
+                } => {
+                    let t = pool_entry(&mut totals, pool);
                     t.charged += charged;
                     t.held = t.held.saturating_sub(charged + sum(returned));
                 }
                 EventKind::Released { pool, returned, .. } => {
-                    let t = pool_totals(pool);
+                    let t = pool_entry(&mut totals, pool);
                     t.held = t.held.saturating_sub(sum(returned));
                 }
-                EventKind::Expired { pool, credits, .. } => pool_totals(pool).expired += credits,
-                EventKind::Rejected { .. } | EventKind::Unlimited { .. } | EventKind::Warning { .. } => {}
+                EventKind::Expired { pool, credits, .. } => {
+                    pool_entry(&mut totals, pool).expired += credits
+                }
+                EventKind::Rejected { .. }
+                | EventKind::Unlimited { .. }
+                | EventKind::Warning { .. } => {}
             }
         }
     }
@@ -239,4 +266,8 @@ pub fn credit_totals(logs: &[Arc<AccountLog>]) -> BTreeMap<String, PoolTotals> {
         t.remaining = t.granted.saturating_sub(t.charged + t.expired + t.held);
     }
     totals
+}
+
+fn pool_entry<'a>(totals: &'a mut BTreeMap<String, PoolTotals>, pool: &str) -> &'a mut PoolTotals {
+    totals.entry(pool.to_string()).or_default()
 }

@@ -39,11 +39,19 @@ pub struct JournalSink {
 
 impl JournalSink {
     /// A consumer of `logs`, writing into `out_dir` when given.
-    pub fn new(logs: Vec<Arc<AccountLog>>, online_check: bool, out_dir: Option<&Path>) -> Result<JournalSink, JournalError> {
+    pub fn new(
+        logs: Vec<Arc<AccountLog>>,
+        online_check: bool,
+        out_dir: Option<&Path>,
+    ) -> Result<JournalSink, JournalError> {
         let (journal, steps) = match out_dir {
             Some(dir) => (
-                Some(JournalWriter::new(BufWriter::new(create(&dir.join("journal.csv"))?))?),
-                Some(StepWriter::new(BufWriter::new(create(&dir.join("steps.csv"))?))?),
+                Some(JournalWriter::new(BufWriter::new(create(
+                    &dir.join("journal.csv"),
+                )?))?),
+                Some(StepWriter::new(BufWriter::new(create(
+                    &dir.join("steps.csv"),
+                )?))?),
             ),
             None => (None, None),
         };
@@ -81,7 +89,9 @@ impl JournalSink {
         self.counts.events += 1;
         match &event.kind {
             EventKind::Warning { .. } => self.counts.warnings += 1,
-            EventKind::Released { timed_out: true, .. } => self.counts.timed_out += 1,
+            EventKind::Released {
+                timed_out: true, ..
+            } => self.counts.timed_out += 1,
             _ => {}
         }
         if let Some(checker) = &mut self.checker {
@@ -118,9 +128,9 @@ impl JournalSink {
 }
 
 fn create(path: &Path) -> Result<File, JournalError> {
-    File::create(path).map_err(|err| JournalError::Io {
-        path: path.to_path_buf(),
-        err,
+    File::create(path).map_err(|source| JournalError::Io {
+        file: path.to_path_buf(),
+        source,
     })
 }
 

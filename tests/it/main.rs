@@ -1,7 +1,11 @@
 //! The one integration-test crate; each module covers one part of creditsim.
 
 mod actor;
+mod check;
+mod cli_check;
 mod cli_pricing;
+mod journal;
+mod journals;
 mod pricing;
 mod scenario;
 mod support;

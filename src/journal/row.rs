@@ -1,0 +1,302 @@
+//! One journal event as one flat CSV row, and back.
+//!
+//! Every event kind fills the columns it needs and leaves the others empty; the reader insists
+//! that unused columns are empty, so a value in the wrong column is an error, not a silent
+//! loss. Lot lists are written `lot:credits` pairs joined by `;` (`3:10;4:5`).
+
+use std::fmt::Write as _;
+
+use super::JournalError;
+use super::fields::{Fields, write_draws};
+use crate::ledger::{Event, EventKind, Rejection, Source};
+
+/// The columns of `journal.csv`, in order; the first line of the file is exactly these.
+pub const JOURNAL_COLUMNS: [&str; 17] = [
+    "account",
+    "seq",
+    "at_ms",
+    "kind",
+    "key",
+    "pool",
+    "action",
+    "lot",
+    "credits",
+    "lots",
+    "returned",
+    "expires_at_ms",
+    "source",
+    "priority",
+    "reason",
+    "available",
+    "threshold",
+];
+
+const ACCOUNT: usize = 0;
+const SEQ: usize = 1;
+const AT_MS: usize = 2;
+const KIND: usize = 3;
+const KEY: usize = 4;
+const POOL: usize = 5;
+const ACTION: usize = 6;
+const LOT: usize = 7;
+const CREDITS: usize = 8;
+const LOTS: usize = 9;
+const RETURNED: usize = 10;
+const EXPIRES_AT_MS: usize = 11;
+const SOURCE: usize = 12;
+const PRIORITY: usize = 13;
+const REASON: usize = 14;
+const AVAILABLE: usize = 15;
+const THRESHOLD: usize = 16;
+
+/// The values of the `kind` column.
+const KINDS: &str = "one of granted, reserved, rejected, unlimited, committed, released, \
+                     timed-out, expired, warning";
+
+/// The columns each kind uses besides account, seq, at_ms and kind.
+fn used_columns(kind: &str) -> &'static [usize] {
+    match kind {
+        "granted" => &[KEY, POOL, LOT, CREDITS, EXPIRES_AT_MS, SOURCE, PRIORITY],
+        "reserved" => &[KEY, POOL, ACTION, CREDITS, LOTS, EXPIRES_AT_MS],
+        "rejected" => &[KEY, POOL, ACTION, CREDITS, REASON, AVAILABLE],
+        "unlimited" => &[KEY, POOL, ACTION, CREDITS],
+        "committed" => &[KEY, POOL, CREDITS, LOTS, RETURNED],
+        "released" | "timed-out" => &[KEY, POOL, RETURNED],
+        "expired" => &[POOL, LOT, CREDITS],
+        "warning" => &[POOL, AVAILABLE, THRESHOLD],
+        _ => &[],
+    }
+}
+
+/// Fills `out` (one reusable buffer per column) with the row for `event`.
+pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
+    out.iter_mut().for_each(String::clear);
+    let _ = write!(out[ACCOUNT], "{}", event.account);
+    let _ = write!(out[SEQ], "{}", event.seq);
+    let _ = write!(out[AT_MS], "{}", event.at_ms);
+    match &event.kind {
+        EventKind::Granted {
+            key,
+            lot,
+            pool,
+            source,
+            credits,
+            expires_at_ms,
+            priority,
+        } => {
+            out[KIND].push_str("granted");
+            out[KEY].push_str(key);
+            out[POOL].push_str(pool);
+            let _ = write!(out[LOT], "{lot}");
+            let _ = write!(out[CREDITS], "{credits}");
+            if let Some(at) = expires_at_ms {
+                let _ = write!(out[EXPIRES_AT_MS], "{at}");
+            }
+            out[SOURCE].push_str(source_name(*source));
+            let _ = write!(out[PRIORITY], "{priority}");
+        }
+        EventKind::Reserved {
+            key,
+            pool,
+            action,
+            credits,
+            expires_at_ms,
+            draws,
+        } => {
+            out[KIND].push_str("reserved");
+            out[KEY].push_str(key);
+            out[POOL].push_str(pool);
+            out[ACTION].push_str(action);
+            let _ = write!(out[CREDITS], "{credits}");
+            write_draws(&mut out[LOTS], draws);
+            let _ = write!(out[EXPIRES_AT_MS], "{expires_at_ms}");
+        }
+        EventKind::Rejected {
+            key,
+            pool,
+            action,
+            credits,
+            reason,
+        } => {
+            out[KIND].push_str("rejected");
+            out[KEY].push_str(key);
+            out[POOL].push_str(pool);
+            out[ACTION].push_str(action);
+            let _ = write!(out[CREDITS], "{credits}");
+            match reason {
+                Rejection::Insufficient { available } => {
+                    out[REASON].push_str("insufficient");
+                    let _ = write!(out[AVAILABLE], "{available}");
+                }
+                Rejection::NotEntitled => out[REASON].push_str("not-entitled"),
+            }
+        }
+        EventKind::Unlimited {
+            key,
+            pool,
+            action,
+            credits,
+        } => {
+            out[KIND].push_str("unlimited");
+            out[KEY].push_str(key);
+            out[POOL].push_str(pool);
+            out[ACTION].push_str(action);
+            let _ = write!(out[CREDITS], "{credits}");
+        }
+        EventKind::Committed {
+            key,
+            pool,
+            charged,
+            charged_from,
+            returned,
+        } => {
+            out[KIND].push_str("committed");
+            out[KEY].push_str(key);
+            out[POOL].push_str(pool);
+            let _ = write!(out[CREDITS], "{charged}");
+            write_draws(&mut out[LOTS], charged_from);
+            write_draws(&mut out[RETURNED], returned);
+        }
+        EventKind::Released {
+            key,
+            pool,
+            timed_out,
+            returned,
+        } => {
+            out[KIND].push_str(if *timed_out { "timed-out" } else { "released" });
+            out[KEY].push_str(key);
+            out[POOL].push_str(pool);
+            write_draws(&mut out[RETURNED], returned);
+        }
+        EventKind::Expired { pool, lot, credits } => {
+            out[KIND].push_str("expired");
+            out[POOL].push_str(pool);
+            let _ = write!(out[LOT], "{lot}");
+            let _ = write!(out[CREDITS], "{credits}");
+        }
+        EventKind::Warning {
+            pool,
+            threshold,
+            available,
+        } => {
+            out[KIND].push_str("warning");
+            out[POOL].push_str(pool);
+            let _ = write!(out[AVAILABLE], "{available}");
+            let _ = write!(out[THRESHOLD], "{threshold}");
+        }
+    }
+}
+
+/// Parses one row into an event.
+pub(crate) fn parse(row: &Fields<'_>) -> Result<Event, JournalError> {
+    let kind_name = row.raw(KIND);
+    let used = used_columns(kind_name);
+    if used.is_empty() {
+        return Err(row.error(KIND, KINDS));
+    }
+    for col in KEY..JOURNAL_COLUMNS.len() {
+        if !used.contains(&col) {
+            row.unused(col, kind_name)?;
+        }
+    }
+    Ok(Event {
+        account: row.number(ACCOUNT, "an account id (a whole number)")?,
+        seq: row.number(SEQ, "a sequence number (a whole number)")?,
+        at_ms: row.number(AT_MS, "a virtual time in milliseconds (a whole number)")?,
+        kind: parse_kind(row, kind_name)?,
+    })
+}
+
+/// What `credits` must hold.
+const CREDITS_EXPECTED: &str = "a whole number of credits";
+
+fn parse_kind(row: &Fields<'_>, kind: &str) -> Result<EventKind, JournalError> {
+    Ok(match kind {
+        "granted" => EventKind::Granted {
+            key: row.text(KEY),
+            lot: row.number(LOT, "a lot id (a whole number)")?,
+            pool: row.text(POOL),
+            source: parse_source(row)?,
+            credits: row.number(CREDITS, CREDITS_EXPECTED)?,
+            expires_at_ms: row
+                .optional(EXPIRES_AT_MS, "a virtual time in ms, or empty for never")?,
+            priority: row.number(PRIORITY, "a priority from 0 to 255")?,
+        },
+        "reserved" => EventKind::Reserved {
+            key: row.text(KEY),
+            pool: row.text(POOL),
+            action: row.text(ACTION),
+            credits: row.number(CREDITS, CREDITS_EXPECTED)?,
+            expires_at_ms: row.number(EXPIRES_AT_MS, "the hold's timeout in virtual ms")?,
+            draws: row.draws(LOTS)?,
+        },
+        "rejected" => EventKind::Rejected {
+            key: row.text(KEY),
+            pool: row.text(POOL),
+            action: row.text(ACTION),
+            credits: row.number(CREDITS, CREDITS_EXPECTED)?,
+            reason: parse_reason(row)?,
+        },
+        "unlimited" => EventKind::Unlimited {
+            key: row.text(KEY),
+            pool: row.text(POOL),
+            action: row.text(ACTION),
+            credits: row.number(CREDITS, CREDITS_EXPECTED)?,
+        },
+        "committed" => EventKind::Committed {
+            key: row.text(KEY),
+            pool: row.text(POOL),
+            charged: row.number(CREDITS, CREDITS_EXPECTED)?,
+            charged_from: row.draws(LOTS)?,
+            returned: row.draws(RETURNED)?,
+        },
+        "released" | "timed-out" => EventKind::Released {
+            key: row.text(KEY),
+            pool: row.text(POOL),
+            timed_out: kind == "timed-out",
+            returned: row.draws(RETURNED)?,
+        },
+        "expired" => EventKind::Expired {
+            pool: row.text(POOL),
+            lot: row.number(LOT, "a lot id (a whole number)")?,
+            credits: row.number(CREDITS, CREDITS_EXPECTED)?,
+        },
+        _ => EventKind::Warning {
+            pool: row.text(POOL),
+            threshold: row.number(THRESHOLD, "the threshold crossed, in credits")?,
+            available: row.number(AVAILABLE, "the available balance, in credits")?,
+        },
+    })
+}
+
+fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Allowance => "allowance",
+        Source::Addon => "addon",
+        Source::Pack => "pack",
+        Source::Promotion => "promotion",
+    }
+}
+
+fn parse_source(row: &Fields<'_>) -> Result<Source, JournalError> {
+    match row.raw(SOURCE) {
+        "allowance" => Ok(Source::Allowance),
+        "addon" => Ok(Source::Addon),
+        "pack" => Ok(Source::Pack),
+        "promotion" => Ok(Source::Promotion),
+        _ => Err(row.error(SOURCE, "one of allowance, addon, pack, promotion")),
+    }
+}
+
+fn parse_reason(row: &Fields<'_>) -> Result<Rejection, JournalError> {
+    match row.raw(REASON) {
+        "insufficient" => Ok(Rejection::Insufficient {
+            available: row.number(AVAILABLE, "the available balance, in credits")?,
+        }),
+        "not-entitled" => {
+            row.unused(AVAILABLE, "rejected not-entitled")?;
+            Ok(Rejection::NotEntitled)
+        }
+        _ => Err(row.error(REASON, "one of insufficient, not-entitled")),
+    }
+}

@@ -1,0 +1,135 @@
+//! Rendering for people: the run summary and a checker verdict as plain text.
+
+use std::fmt::Write;
+
+use crate::check::{Invariant, Verdict};
+
+use super::summary::{Percentiles, Summary};
+
+/// How many violations are listed before "... and N more".
+const SHOWN_VIOLATIONS: usize = 20;
+
+/// The per-invariant table and the first violations of a verdict.
+pub fn render_verdict(verdict: &Verdict, out: &mut String) {
+    for invariant in Invariant::ALL {
+        let count = verdict.counts.get(&invariant).copied().unwrap_or(0);
+        let _ = writeln!(out, "  {invariant}  {:<36}{count:>8}", invariant.summary());
+    }
+    if !verdict.violations.is_empty() {
+        let _ = writeln!(out, "violations (by account and event):");
+        for violation in verdict.violations.iter().take(SHOWN_VIOLATIONS) {
+            let _ = writeln!(out, "  {violation}");
+        }
+        let shown = verdict.violations.len().min(SHOWN_VIOLATIONS) as u64;
+        if verdict.violations_total > shown {
+            let _ = writeln!(out, "  ... and {} more", verdict.violations_total - shown);
+        }
+    }
+    for note in &verdict.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+}
+
+fn latency_row(out: &mut String, op: &str, p: &Percentiles) {
+    let _ = writeln!(
+        out,
+        "  {op:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        p.p50, p.p90, p.p99, p.p999, p.max, p.count
+    );
+}
+
+/// The run summary a person reads at a glance.
+pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
+    let mut out = String::new();
+    let s = summary;
+    let _ = writeln!(
+        out,
+        "{} · vendor {} · ledger {} · seed {}{}{}",
+        s.scenario,
+        s.vendor,
+        s.ledger,
+        s.seed,
+        if s.deterministic {
+            " · deterministic"
+        } else {
+            ""
+        },
+        if s.faults.is_empty() {
+            String::new()
+        } else {
+            format!(" · faults {}", s.faults.join(","))
+        }
+    );
+    if s.interrupted {
+        let _ = writeln!(
+            out,
+            "interrupted: the results cover the steps taken before Ctrl-C"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} steps in {:.2} s: {:.0} steps/s, {:.0} reserve→commit cycles/s; virtual time {:.1} days",
+        s.counts["steps"],
+        s.elapsed_s,
+        s.throughput.steps_per_s,
+        s.throughput.cycles_per_s,
+        s.virtual_end_ms as f64 / 86_400_000.0
+    );
+    let _ = writeln!(out, "\noutcomes");
+    for (name, count) in &s.counts {
+        if *count > 0
+            || matches!(
+                *name,
+                "committed" | "released" | "insufficient" | "not_entitled" | "warnings"
+            )
+        {
+            let _ = writeln!(out, "  {name:<18}{count:>10}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nlatency µs     p50       p90       p99     p99.9       max    samples"
+    );
+    for (op, p) in &s.latency_by_op_us {
+        if p.count > 0 {
+            latency_row(&mut out, op, p);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\ncredits   {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "granted", "charged", "expired", "remaining", "held"
+    );
+    for (pool, t) in &s.credits {
+        let _ = writeln!(
+            out,
+            "  {pool:<8}{:>12} {:>12} {:>12} {:>12} {:>12}",
+            t.granted, t.charged, t.expired, t.remaining, t.held
+        );
+    }
+    let _ = writeln!(out);
+    match verdict {
+        None => {
+            let _ = writeln!(out, "invariants: not checked (--no-check)");
+        }
+        Some(verdict) => {
+            let _ = writeln!(
+                out,
+                "invariants: {}",
+                if verdict.ok() {
+                    "every one held".to_string()
+                } else {
+                    format!("{} violations", verdict.violations_total)
+                }
+            );
+            render_verdict(verdict, &mut out);
+        }
+    }
+    for breach in &s.thresholds {
+        let _ = writeln!(out, "threshold breached: {}", breach.message);
+    }
+    if !s.ok {
+        let _ = writeln!(out, "reproduce with: {}", s.reproduce);
+    }
+    out
+}

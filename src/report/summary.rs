@@ -1,0 +1,221 @@
+//! Building the machine-readable summary of a run.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::check::{Invariant, Verdict, Violation};
+use crate::ledger::book::PoolTotals;
+use crate::runner::RunResult;
+use crate::runner::context::Count;
+use crate::runner::latency::Op;
+use crate::scenario::thresholds::{Breach, Observed, Thresholds};
+
+/// Latency percentiles in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Percentiles {
+    /// How many samples (after coordinated-omission correction).
+    pub count: u64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest.
+    pub max: u64,
+}
+
+impl Percentiles {
+    fn of(histogram: &Histogram<u64>) -> Percentiles {
+        Percentiles {
+            count: histogram.len(),
+            p50: histogram.value_at_quantile(0.50),
+            p90: histogram.value_at_quantile(0.90),
+            p99: histogram.value_at_quantile(0.99),
+            p999: histogram.value_at_quantile(0.999),
+            max: histogram.max(),
+        }
+    }
+}
+
+/// Rates over the run's real duration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Throughput {
+    /// Completed reserve→commit cycles per second.
+    pub cycles_per_s: f64,
+    /// Steps (of any outcome) per second.
+    pub steps_per_s: f64,
+}
+
+/// A breached threshold, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BreachReport {
+    /// The threshold's name in the scenario.
+    pub threshold: String,
+    /// The limit set.
+    pub limit: f64,
+    /// What the run measured.
+    pub observed: f64,
+    /// One line for people.
+    pub message: String,
+}
+
+/// Everything a run reports. `ok` is about invariants only; thresholds are separate.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Every invariant held (or was not checked because the checker was off).
+    pub ok: bool,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The vendor model's id.
+    pub vendor: String,
+    /// The ledger implementation (`actor`, or a flawed one).
+    pub ledger: String,
+    /// The seed.
+    pub seed: u64,
+    /// Whether the run was deterministic (single thread, virtual time).
+    pub deterministic: bool,
+    /// The faults injected, by name.
+    pub faults: Vec<String>,
+    /// Whether Ctrl-C cut the run short (the results cover what ran).
+    pub interrupted: bool,
+    /// Real seconds the steps took.
+    pub elapsed_s: f64,
+    /// Virtual time at the end, ms.
+    pub virtual_end_ms: u64,
+    /// Steps and cycles per second.
+    pub throughput: Throughput,
+    /// Reserve latency (from the intended send time in open-loop runs).
+    pub latency_us: Percentiles,
+    /// Latency of every operation.
+    pub latency_by_op_us: BTreeMap<&'static str, Percentiles>,
+    /// Outcomes and events.
+    pub counts: BTreeMap<&'static str, u64>,
+    /// Credits per pool: granted, charged, expired, remaining, held.
+    pub credits: BTreeMap<String, PoolTotals>,
+    /// Per invariant: "held", "violated" or "not checked".
+    pub invariants: BTreeMap<String, &'static str>,
+    /// The violations found (capped; see `violations_total`).
+    pub violations: Vec<Violation>,
+    /// How many violations there were in all.
+    pub violations_total: u64,
+    /// The scenario's thresholds that were breached.
+    pub thresholds: Vec<BreachReport>,
+    /// The command that reproduces this run.
+    pub reproduce: String,
+}
+
+/// What the summary needs besides the run's result.
+pub struct RunLabels {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The vendor id.
+    pub vendor: String,
+    /// The ledger name.
+    pub ledger: String,
+    /// The seed.
+    pub seed: u64,
+    /// Deterministic mode.
+    pub deterministic: bool,
+    /// Faults by name.
+    pub faults: Vec<String>,
+    /// The command that reproduces the run.
+    pub reproduce: String,
+}
+
+impl Summary {
+    /// Summarizes a run and checks it against the scenario's thresholds.
+    pub fn new(result: &RunResult, labels: RunLabels, thresholds: &Thresholds) -> Summary {
+        let histograms = result.latency.merged();
+        let latency_by_op_us: BTreeMap<_, _> = Op::ALL
+            .iter()
+            .map(|op| (op.name(), Percentiles::of(&histograms[*op as usize])))
+            .collect();
+        let elapsed_s = result.elapsed_s.max(1e-9);
+        let get = |count| result.counters.get(count);
+        let throughput = Throughput {
+            cycles_per_s: get(Count::Committed) as f64 / elapsed_s,
+            steps_per_s: get(Count::Steps) as f64 / elapsed_s,
+        };
+        let mut counts: BTreeMap<&'static str, u64> =
+            Count::ALL.iter().map(|c| (c.name(), get(*c))).collect();
+        counts.insert("events", result.sink.events);
+        counts.insert("warnings", result.sink.warnings);
+        counts.insert("timed_out", result.sink.timed_out);
+        counts.insert("restarts", result.restarts);
+        let observed = Observed {
+            reserve_p99_us: latency_by_op_us["reserve"].p99,
+            commit_p99_us: latency_by_op_us["commit"].p99,
+            cycles_per_s: throughput.cycles_per_s,
+            steps_per_s: throughput.steps_per_s,
+            insufficient_ratio: get(Count::Insufficient) as f64 / get(Count::Steps).max(1) as f64,
+        };
+        let verdict = result.verdict.as_ref();
+        Summary {
+            ok: verdict.is_none_or(Verdict::ok),
+            scenario: labels.scenario,
+            vendor: labels.vendor,
+            ledger: labels.ledger,
+            seed: labels.seed,
+            deterministic: labels.deterministic,
+            faults: labels.faults,
+            interrupted: result.interrupted,
+            elapsed_s: result.elapsed_s,
+            virtual_end_ms: result.virtual_end_ms,
+            throughput,
+            latency_us: latency_by_op_us["reserve"],
+            latency_by_op_us,
+            counts,
+            credits: result.credits.clone(),
+            invariants: invariant_states(verdict),
+            violations: verdict.map(|v| v.violations.clone()).unwrap_or_default(),
+            violations_total: verdict.map_or(0, |v| v.violations_total),
+            thresholds: thresholds
+                .breaches(&observed)
+                .iter()
+                .map(breach_report)
+                .collect(),
+            reproduce: labels.reproduce,
+        }
+    }
+}
+
+fn invariant_states(verdict: Option<&Verdict>) -> BTreeMap<String, &'static str> {
+    Invariant::ALL
+        .iter()
+        .map(|invariant| {
+            let state = match verdict {
+                None => "not checked",
+                Some(v) if v.counts.get(invariant).copied().unwrap_or(0) > 0 => "violated",
+                Some(_) => "held",
+            };
+            (invariant.to_string(), state)
+        })
+        .collect()
+}
+
+fn breach_report(breach: &Breach) -> BreachReport {
+    BreachReport {
+        threshold: breach.threshold.to_string(),
+        limit: breach.limit,
+        observed: breach.observed,
+        message: breach.to_string(),
+    }
+}
+
+/// `latency.csv`: the percentile distribution of each operation, one row per percentile.
+pub fn latency_csv(result: &RunResult) -> String {
+    const QUANTILES: [f64; 9] = [0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0];
+    let mut out = String::from("op,quantile,latency_us,count\n");
+    for (op, histogram) in Op::ALL.iter().zip(result.latency.merged().iter()) {
+        for q in QUANTILES {
+            let value = histogram.value_at_quantile(q);
+            out.push_str(&format!("{},{q},{value},{}\n", op.name(), histogram.len()));
+        }
+    }
+    out
+}
