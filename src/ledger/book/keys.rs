@@ -1,0 +1,210 @@
+//! The idempotency table: what each key did, so that a repeated request gets the first
+//! outcome, and when a closed record may be forgotten.
+//!
+//! A record is *logically* forgotten once `closed_at + retention <= now`: lookups ignore it
+//! from then on. It is *physically* removed later, by `prune`, which the book runs before
+//! every journal event and which only removes records closed strictly before that event's
+//! time. Pruning therefore depends only on the event times, so a book replayed from its
+//! journal prunes exactly as the live one did.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::ledger::types::{Credits, Draw, LotId, Rejection, Source, TimeMs};
+
+/// One key's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyRecord {
+    /// The seq of the event that created the record; tells a reused key's records apart.
+    pub serial: u64,
+    /// When the request was made.
+    pub at_ms: TimeMs,
+    /// What the key did.
+    pub kind: RecordKind,
+}
+
+/// What a key did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RecordKind {
+    /// A reserve that held credits.
+    Hold(Hold),
+    /// A reserve that was refused or found unlimited; its ttl had no effect and is not kept.
+    Refused {
+        /// The request's pool.
+        pool: Box<str>,
+        /// The request's action.
+        action: Box<str>,
+        /// The request's credits.
+        credits: Credits,
+        /// `None` for unlimited.
+        rejection: Option<Rejection>,
+    },
+    /// A grant by hand (scheduled grants are not recorded: the schedule prevents repeats).
+    Grant {
+        /// The request's pool.
+        pool: Box<str>,
+        /// The request's credits.
+        credits: Credits,
+        /// The request's source.
+        source: Source,
+        /// The request's expiry.
+        expires_at_ms: Option<TimeMs>,
+        /// The request's priority.
+        priority: u8,
+        /// The lot created.
+        lot: LotId,
+    },
+}
+
+/// Credits held for one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Hold {
+    /// The pool drawn on.
+    pub pool: Arc<str>,
+    /// The action paid for, for duplicate detection.
+    pub action: Box<str>,
+    /// Credits held, the sum of `draws`.
+    pub credits: Credits,
+    /// When the hold times out.
+    pub expires_at_ms: TimeMs,
+    /// What each lot gave, in consumption order.
+    pub draws: Vec<Draw>,
+    /// Open or how it closed.
+    pub state: HoldState,
+}
+
+/// Where a hold is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HoldState {
+    /// Not closed yet.
+    Open,
+    /// Committed at `at_ms`.
+    Committed {
+        /// Credits charged.
+        charged: Credits,
+        /// Credits returned.
+        returned: Credits,
+        /// When.
+        at_ms: TimeMs,
+    },
+    /// Released by the caller at `at_ms`.
+    Released {
+        /// Credits returned.
+        returned: Credits,
+        /// When.
+        at_ms: TimeMs,
+    },
+    /// Released by the account when its ttl passed.
+    TimedOut {
+        /// When (the hold's deadline).
+        at_ms: TimeMs,
+    },
+}
+
+impl KeyRecord {
+    /// When the record's request was closed, or `None` while a hold is open.
+    pub fn closed_at_ms(&self) -> Option<TimeMs> {
+        match &self.kind {
+            RecordKind::Hold(hold) => match hold.state {
+                HoldState::Open => None,
+                HoldState::Committed { at_ms, .. }
+                | HoldState::Released { at_ms, .. }
+                | HoldState::TimedOut { at_ms } => Some(at_ms),
+            },
+            RecordKind::Refused { .. } | RecordKind::Grant { .. } => Some(self.at_ms),
+        }
+    }
+
+    /// Whether the record is logically forgotten at `now_ms`.
+    fn is_forgotten(&self, now_ms: TimeMs, retention_ms: TimeMs) -> bool {
+        let until = self
+            .closed_at_ms()
+            .and_then(|at| at.checked_add(retention_ms));
+        until.is_some_and(|until| until <= now_ms)
+    }
+}
+
+/// A closed record waiting to be removed, in closing order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Closed {
+    at_ms: TimeMs,
+    key: Arc<str>,
+    serial: u64,
+}
+
+/// Records by key, plus the closed ones in closing order for pruning.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeyTable {
+    records: HashMap<Arc<str>, KeyRecord>,
+    closed: VecDeque<Closed>,
+}
+
+impl KeyTable {
+    /// The record under `key` unless it is forgotten at `now_ms`.
+    pub fn live(&self, key: &str, now_ms: TimeMs, retention_ms: TimeMs) -> Option<&KeyRecord> {
+        let record = self.records.get(key)?;
+        (!record.is_forgotten(now_ms, retention_ms)).then_some(record)
+    }
+
+    /// The record under `key`, forgotten or not.
+    pub fn get(&self, key: &str) -> Option<&KeyRecord> {
+        self.records.get(key)
+    }
+
+    /// The record under `key`, forgotten or not.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut KeyRecord> {
+        self.records.get_mut(key)
+    }
+
+    /// Records a new request under `key`, replacing a forgotten record.
+    /// Returns the stored key, for indexes that need to name the record.
+    pub fn insert(&mut self, key: &str, record: KeyRecord) -> Arc<str> {
+        let key: Arc<str> = Arc::from(key);
+        if let Some(at_ms) = record.closed_at_ms() {
+            self.push_closed(at_ms, key.clone(), record.serial);
+        }
+        self.records.insert(key.clone(), record);
+        key
+    }
+
+    /// Notes that the record under `key` has just closed.
+    pub fn note_closed(&mut self, key: &str) {
+        let Some((key, record)) = self.records.get_key_value(key) else {
+            return;
+        };
+        let at_ms = record
+            .closed_at_ms()
+            .expect("note_closed on a closed record");
+        let (key, serial) = (key.clone(), record.serial);
+        self.push_closed(at_ms, key, serial);
+    }
+
+    /// Removes records closed before `now_ms` whose retention has passed.
+    pub fn prune(&mut self, now_ms: TimeMs, retention_ms: TimeMs) {
+        while let Some(front) = self.closed.front() {
+            let until = front.at_ms.checked_add(retention_ms);
+            let due = front.at_ms < now_ms && until.is_some_and(|until| until <= now_ms);
+            if !due {
+                break;
+            }
+            let front = self.closed.pop_front().expect("front exists");
+            let same = self
+                .records
+                .get(&*front.key)
+                .is_some_and(|r| r.serial == front.serial);
+            if same {
+                self.records.remove(&*front.key);
+            }
+        }
+    }
+
+    /// How many records are in memory, forgotten or not.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    fn push_closed(&mut self, at_ms: TimeMs, key: Arc<str>, serial: u64) {
+        debug_assert!(self.closed.back().is_none_or(|back| back.at_ms <= at_ms));
+        self.closed.push_back(Closed { at_ms, key, serial });
+    }
+}
