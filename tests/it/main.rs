@@ -1,3 +1,4 @@
 //! The one integration-test crate; each module covers one part of creditsim.
 
+mod ledger_rules;
 mod support;
