@@ -6,6 +6,7 @@
 //! truth and a replayed book equals the live one by construction.
 
 mod apply;
+mod hash;
 mod keys;
 mod pool;
 mod time;
@@ -141,10 +142,47 @@ pub struct ReplayError {
     pub why: String,
 }
 
-/// What a commit or release needs to know about a key, copied out of the table.
+/// A commit that will charge an open hold, planned while the hold is borrowed.
+struct CommitPlan {
+    key: Key,
+    pool: Arc<str>,
+    charged: Credits,
+    back: Credits,
+    charged_from: Vec<Draw>,
+    returned: Vec<Draw>,
+}
+
+impl CommitPlan {
+    /// Plans a commit of `credits` on `hold`, or gives the outcome that changes nothing.
+    fn decide(key: &str, hold: &Hold, credits: Credits) -> Result<CommitPlan, CommitOutcome> {
+        let closed = |closed_by| Err(CommitOutcome::HoldClosed { closed_by });
+        match hold.state {
+            HoldState::Open if credits > hold.credits => Err(CommitOutcome::ExceedsHold {
+                held: hold.credits,
+                requested: credits,
+            }),
+            HoldState::Open => Ok(CommitPlan {
+                key: key.to_string(),
+                pool: hold.pool.clone(),
+                charged: credits,
+                back: hold.credits - credits,
+                charged_from: charged_parts(hold.draws.as_slice(), credits).collect(),
+                returned: returned_parts(hold.draws.as_slice(), credits).collect(),
+            }),
+            HoldState::Committed {
+                charged, returned, ..
+            } if charged == credits => Err(CommitOutcome::Committed { charged, returned }),
+            HoldState::Committed { .. } => Err(CommitOutcome::KeyConflict),
+            HoldState::Released { .. } => closed(Closure::Released),
+            HoldState::TimedOut { .. } => closed(Closure::TimedOut),
+        }
+    }
+}
+
+/// What a release needs to know about a key, copied out of the table.
 #[derive(Clone, Copy)]
 enum HoldView {
-    Hold { state: HoldState, held: Credits },
+    Hold { state: HoldState },
     NoHold,
 }
 
@@ -214,21 +252,14 @@ impl Book {
     ) -> Applied<CommitOutcome> {
         let mut events = self.advance(now_ms);
         let now_ms = self.now_ms;
-        let outcome = match self.hold_view(key) {
-            HoldView::NoHold => CommitOutcome::NoHold,
-            HoldView::Hold { state, held } => match state {
-                HoldState::Open if credits > held => CommitOutcome::ExceedsHold {
-                    held,
-                    requested: credits,
-                },
-                HoldState::Open => self.commit_open(key, credits, now_ms, &mut events),
-                HoldState::Committed {
-                    charged, returned, ..
-                } if charged == credits => CommitOutcome::Committed { charged, returned },
-                HoldState::Committed { .. } => CommitOutcome::KeyConflict,
-                HoldState::Released { .. } => closed(Closure::Released),
-                HoldState::TimedOut { .. } => closed(Closure::TimedOut),
-            },
+        let record = self.keys.live(key, now_ms, self.spec.key_retention_ms);
+        let plan = match record.map(|record| &record.kind) {
+            Some(RecordKind::Hold(hold)) => CommitPlan::decide(key, hold, credits),
+            _ => Err(CommitOutcome::NoHold),
+        };
+        let outcome = match plan {
+            Ok(plan) => self.commit_open(plan, now_ms, &mut events),
+            Err(outcome) => outcome,
         };
         Applied { outcome, events }
     }
@@ -378,17 +409,19 @@ impl Book {
 
     fn commit_open(
         &mut self,
-        key: &str,
-        charged: Credits,
+        plan: CommitPlan,
         now_ms: TimeMs,
         events: &mut Vec<Event>,
     ) -> CommitOutcome {
-        let hold = self.open_hold_view(key).expect("the hold is open");
-        let charged_from = charged_parts(&hold.draws, charged).collect();
-        let returned: Vec<Draw> = returned_parts(&hold.draws, charged).collect();
-        let (pool, back) = (hold.pool.clone(), hold.credits - charged);
+        let CommitPlan {
+            key,
+            pool,
+            charged,
+            back,
+            charged_from,
+            returned,
+        } = plan;
         let expired = self.expired_returns(&pool, &returned, now_ms);
-        let key = key.to_string();
         let kind = EventKind::Committed {
             key,
             pool: pool.to_string(),
@@ -411,7 +444,8 @@ impl Book {
         events: &mut Vec<Event>,
     ) -> ReleaseOutcome {
         let hold = self.open_hold_view(key).expect("the hold is open");
-        let (pool, returned, back) = (hold.pool.clone(), hold.draws.clone(), hold.credits);
+        let (pool, back) = (hold.pool.clone(), hold.credits);
+        let returned = hold.draws.as_slice().to_vec();
         let expired = self.expired_returns(&pool, &returned, now_ms);
         let (key, timed_out) = (key.to_string(), false);
         let kind = EventKind::Released {
@@ -481,10 +515,7 @@ impl Book {
     fn hold_view(&self, key: &str) -> HoldView {
         let record = self.keys.live(key, self.now_ms, self.spec.key_retention_ms);
         match record.map(|record| &record.kind) {
-            Some(RecordKind::Hold(hold)) => HoldView::Hold {
-                state: hold.state,
-                held: hold.credits,
-            },
+            Some(RecordKind::Hold(hold)) => HoldView::Hold { state: hold.state },
             _ => HoldView::NoHold,
         }
     }
@@ -512,10 +543,6 @@ impl Book {
         debug_assert!(self.pools.values().all(|pool| pool.totals.conserves()));
         out.push(event);
     }
-}
-
-fn closed(closed_by: Closure) -> CommitOutcome {
-    CommitOutcome::HoldClosed { closed_by }
 }
 
 fn rejected(req: &ReserveRequest, reason: Rejection) -> EventKind {

@@ -5,9 +5,53 @@
 use std::sync::Arc;
 
 use super::Book;
-use super::keys::{Hold, HoldState, KeyRecord, RecordKind};
+use super::keys::{Draws, Hold, HoldState, KeyRecord, RecordKind};
 use super::pool::{Lot, Pool};
 use crate::ledger::types::*;
+
+/// What closing a hold needs once its record is updated.
+struct Closing {
+    key: Arc<str>,
+    serial: u64,
+    pool: Arc<str>,
+    deadline_ms: TimeMs,
+    draws: Draws,
+}
+
+impl Closing {
+    /// Takes the draws out of a hold record that was just closed.
+    fn take(record: &mut KeyRecord) -> Closing {
+        let RecordKind::Hold(hold) = &mut record.kind else {
+            unreachable!("only holds close")
+        };
+        Closing {
+            key: record.key.clone(),
+            serial: record.serial,
+            pool: hold.pool.clone(),
+            deadline_ms: hold.expires_at_ms,
+            draws: hold.draws.take(),
+        }
+    }
+}
+
+/// The open hold in `record`, in `pool`, not yet past its deadline (for a `timeout`, at
+/// most at it).
+fn open_hold<'r>(
+    record: &'r mut KeyRecord,
+    pool: &str,
+    (at_ms, timeout): (TimeMs, bool),
+) -> Result<&'r mut Hold, String> {
+    let RecordKind::Hold(hold) = &mut record.kind else {
+        return Err("the key is not a hold".into());
+    };
+    if hold.state != HoldState::Open || &*hold.pool != pool || hold.expires_at_ms < at_ms {
+        return Err("the hold is not open in this pool at this time".into());
+    }
+    if !timeout && hold.expires_at_ms == at_ms {
+        return Err("the hold timed out at this time".into());
+    }
+    Ok(hold)
+}
 
 /// The key prefix reserved for scheduled grants: `renew:<label>:<k>`.
 pub(crate) const RENEW_PREFIX: &str = "renew:";
@@ -155,7 +199,6 @@ impl Book {
             let index = self.scheduled_index(key, at_ms, pool, lot.expires_at_ms)?;
             self.renewals[index] += 1;
         } else {
-            self.ensure_free(key, at_ms)?;
             let kind = RecordKind::Grant {
                 pool: pool.into(),
                 credits: lot.remaining,
@@ -164,14 +207,14 @@ impl Book {
                 priority: lot.priority,
                 lot: lot.id,
             };
-            self.keys.insert(
+            let retention = (at_ms, self.spec.key_retention_ms);
+            let record = |key| KeyRecord {
                 key,
-                KeyRecord {
-                    serial: seq,
-                    at_ms,
-                    kind,
-                },
-            );
+                serial: seq,
+                at_ms,
+                kind,
+            };
+            self.keys.claim(key, retention, record)?;
         }
         self.next_lot = self
             .next_lot
@@ -211,16 +254,15 @@ impl Book {
         (pool, action, credits, expires_at_ms): (&str, &str, Credits, TimeMs),
         draws: &[Draw],
     ) -> Result<(), String> {
-        self.ensure_free(key, at_ms)?;
         if expires_at_ms < at_ms {
             return Err("the hold expires before it was made".into());
         }
+        // `claim` below refuses a key in use; replay discards the book on any error.
         let (pool, entry) = self.pool_entry(pool);
         if entry.take(draws, at_ms)? != credits {
             return Err("the draws do not add up to the credits held".into());
         }
-        let state = HoldState::Open;
-        let (action, draws) = (action.into(), draws.to_vec());
+        let (action, draws, state) = (action.into(), Draws::from_slice(draws), HoldState::Open);
         let hold = Hold {
             pool,
             action,
@@ -229,12 +271,14 @@ impl Book {
             draws,
             state,
         };
-        let record = KeyRecord {
+        let kind = RecordKind::Hold(hold);
+        let retention = (at_ms, self.spec.key_retention_ms);
+        let key = self.keys.claim(key, retention, |key| KeyRecord {
+            key,
             serial: seq,
             at_ms,
-            kind: RecordKind::Hold(hold),
-        };
-        let key = self.keys.insert(key, record);
+            kind,
+        })?;
         self.timeouts.insert((expires_at_ms, seq), key);
         Ok(())
     }
@@ -247,7 +291,6 @@ impl Book {
         (pool, action, credits): (&str, &str, Credits),
         rejection: Option<Rejection>,
     ) -> Result<(), String> {
-        self.ensure_free(key, at_ms)?;
         let (pool, action) = (pool.into(), action.into());
         let kind = RecordKind::Refused {
             pool,
@@ -255,14 +298,13 @@ impl Book {
             credits,
             rejection,
         };
-        self.keys.insert(
+        let retention = (at_ms, self.spec.key_retention_ms);
+        self.keys.claim(key, retention, |key| KeyRecord {
             key,
-            KeyRecord {
-                serial: seq,
-                at_ms,
-                kind,
-            },
-        );
+            serial: seq,
+            at_ms,
+            kind,
+        })?;
         Ok(())
     }
 
@@ -275,12 +317,14 @@ impl Book {
         charged_from: &[Draw],
         returned: &[Draw],
     ) -> Result<(), String> {
-        let (hold, serial) = self.open_hold(key, pool, (at_ms, false))?;
+        let record = self.keys.get_mut(key).ok_or("no hold under this key")?;
+        let hold = open_hold(record, pool, (at_ms, false))?;
         if charged > hold.credits {
             return Err("it charges more than was held".into());
         }
-        let fits = charged_parts(&hold.draws, charged).eq(charged_from.iter().copied())
-            && returned_parts(&hold.draws, charged).eq(returned.iter().copied());
+        let draws = hold.draws.as_slice();
+        let fits = charged_parts(draws, charged).eq(charged_from.iter().copied())
+            && returned_parts(draws, charged).eq(returned.iter().copied());
         if !fits {
             return Err("its draws are not the hold's draws split in draw order".into());
         }
@@ -290,7 +334,8 @@ impl Book {
             returned: back,
             at_ms,
         };
-        self.close(key, serial, charged, returned)
+        let closing = Closing::take(record);
+        self.close(closing, at_ms, charged, returned)
     }
 
     fn apply_released(
@@ -301,11 +346,12 @@ impl Book {
         timed_out: bool,
         returned: &[Draw],
     ) -> Result<(), String> {
-        let (hold, serial) = self.open_hold(key, pool, (at_ms, timed_out))?;
+        let record = self.keys.get_mut(key).ok_or("no hold under this key")?;
+        let hold = open_hold(record, pool, (at_ms, timed_out))?;
         if timed_out && at_ms != hold.expires_at_ms {
             return Err("a timeout must happen at the hold's deadline".into());
         }
-        if hold.draws != returned {
+        if hold.draws.as_slice() != returned {
             return Err("a release must return exactly the hold's draws".into());
         }
         hold.state = match timed_out {
@@ -315,58 +361,23 @@ impl Book {
                 at_ms,
             },
         };
-        self.close(key, serial, 0, returned)
+        let closing = Closing::take(record);
+        self.close(closing, at_ms, 0, returned)
     }
 
-    /// The open hold under `key` in `pool`, not yet past its deadline (for a `timeout`, at
-    /// most at it), and its serial.
-    fn open_hold(
-        &mut self,
-        key: &str,
-        pool: &str,
-        (at_ms, timeout): (TimeMs, bool),
-    ) -> Result<(&mut Hold, u64), String> {
-        let record = self.keys.get_mut(key).ok_or("no hold under this key")?;
-        let serial = record.serial;
-        let RecordKind::Hold(hold) = &mut record.kind else {
-            return Err("the key is not a hold".into());
-        };
-        if hold.state != HoldState::Open || &*hold.pool != pool || hold.expires_at_ms < at_ms {
-            return Err("the hold is not open in this pool at this time".into());
-        }
-        if !timeout && hold.expires_at_ms == at_ms {
-            return Err("the hold timed out at this time".into());
-        }
-        Ok((hold, serial))
-    }
-
-    /// Finishes closing the hold under `key`: lots, totals, timeout and retention queue.
+    /// Finishes closing a hold: lots, totals, timeout and retention queue.
     fn close(
         &mut self,
-        key: &str,
-        serial: u64,
+        closing: Closing,
+        at_ms: TimeMs,
         charged: Credits,
         returned: &[Draw],
     ) -> Result<(), String> {
-        let record = self.keys.get_mut(key).ok_or("no hold under this key")?;
-        let RecordKind::Hold(hold) = &mut record.kind else {
-            return Err("the key is not a hold".into());
-        };
-        let draws = std::mem::take(&mut hold.draws);
-        let (pool, deadline_ms) = (hold.pool.clone(), hold.expires_at_ms);
-        let entry = self.pools.get_mut(&*pool).ok_or("unknown pool")?;
-        entry.close_hold(&draws, charged, returned)?;
-        self.timeouts.remove(&(deadline_ms, serial));
-        self.keys.note_closed(key);
+        let entry = self.pools.get_mut(&*closing.pool).ok_or("unknown pool")?;
+        entry.close_hold(closing.draws.as_slice(), charged, returned)?;
+        self.timeouts.remove(&(closing.deadline_ms, closing.serial));
+        self.keys.note_closed(at_ms, closing.key, closing.serial);
         Ok(())
-    }
-
-    /// Fails if `key` has a record that is not forgotten at `at_ms`.
-    fn ensure_free(&self, key: &str, at_ms: TimeMs) -> Result<(), String> {
-        match self.keys.live(key, at_ms, self.spec.key_retention_ms) {
-            Some(_) => Err(format!("key {key} is already in use")),
-            None => Ok(()),
-        }
     }
 
     /// The pool named `pool`, created empty if new.

@@ -7,14 +7,18 @@
 //! time. Pruning therefore depends only on the event times, so a book replayed from its
 //! journal prunes exactly as the live one did.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use super::hash::FastHash;
 use crate::ledger::types::{Credits, Draw, LotId, Rejection, Source, TimeMs};
 
 /// One key's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct KeyRecord {
+    /// The key itself, shared with the table, so that closing a hold needs one lookup.
+    pub key: Arc<str>,
     /// The seq of the event that created the record; tells a reused key's records apart.
     pub serial: u64,
     /// When the request was made.
@@ -67,10 +71,42 @@ pub(crate) struct Hold {
     pub credits: Credits,
     /// When the hold times out.
     pub expires_at_ms: TimeMs,
-    /// What each lot gave, in consumption order.
-    pub draws: Vec<Draw>,
+    /// What each lot gave, in consumption order; emptied when the hold closes.
+    pub draws: Draws,
     /// Open or how it closed.
     pub state: HoldState,
+}
+
+/// A hold's draws. Almost every hold draws on one lot, so that case needs no allocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Draws {
+    /// Exactly one lot.
+    One(Draw),
+    /// None or several lots.
+    Many(Vec<Draw>),
+}
+
+impl Draws {
+    /// Copies `draws`.
+    pub fn from_slice(draws: &[Draw]) -> Draws {
+        match draws {
+            [one] => Draws::One(*one),
+            many => Draws::Many(many.to_vec()),
+        }
+    }
+
+    /// The draws in order.
+    pub fn as_slice(&self) -> &[Draw] {
+        match self {
+            Draws::One(one) => std::slice::from_ref(one),
+            Draws::Many(many) => many,
+        }
+    }
+
+    /// Takes the draws out, leaving none.
+    pub fn take(&mut self) -> Draws {
+        std::mem::replace(self, Draws::Many(Vec::new()))
+    }
 }
 
 /// Where a hold is in its life.
@@ -135,7 +171,7 @@ struct Closed {
 /// Records by key, plus the closed ones in closing order for pruning.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct KeyTable {
-    records: HashMap<Arc<str>, KeyRecord>,
+    records: HashMap<Arc<str>, KeyRecord, FastHash>,
     closed: VecDeque<Closed>,
 }
 
@@ -156,26 +192,34 @@ impl KeyTable {
         self.records.get_mut(key)
     }
 
-    /// Records a new request under `key`, replacing a forgotten record.
-    /// Returns the stored key, for indexes that need to name the record.
-    pub fn insert(&mut self, key: &str, record: KeyRecord) -> Arc<str> {
+    /// Records a new request under `key`, unless a record there is not yet forgotten at
+    /// `at_ms`; a forgotten one is replaced. Returns the stored key.
+    pub fn claim(
+        &mut self,
+        key: &str,
+        (at_ms, retention_ms): (TimeMs, TimeMs),
+        make: impl FnOnce(Arc<str>) -> KeyRecord,
+    ) -> Result<Arc<str>, String> {
         let key: Arc<str> = Arc::from(key);
-        if let Some(at_ms) = record.closed_at_ms() {
-            self.push_closed(at_ms, key.clone(), record.serial);
+        let record = match self.records.entry(key.clone()) {
+            Entry::Occupied(mut entry) => {
+                if !entry.get().is_forgotten(at_ms, retention_ms) {
+                    return Err(format!("key {key} is already in use"));
+                }
+                entry.insert(make(key.clone()));
+                entry.into_mut()
+            }
+            Entry::Vacant(entry) => entry.insert(make(key.clone())),
+        };
+        if let Some(closed_at_ms) = record.closed_at_ms() {
+            let serial = record.serial;
+            self.push_closed(closed_at_ms, key.clone(), serial);
         }
-        self.records.insert(key.clone(), record);
-        key
+        Ok(key)
     }
 
-    /// Notes that the record under `key` has just closed.
-    pub fn note_closed(&mut self, key: &str) {
-        let Some((key, record)) = self.records.get_key_value(key) else {
-            return;
-        };
-        let at_ms = record
-            .closed_at_ms()
-            .expect("note_closed on a closed record");
-        let (key, serial) = (key.clone(), record.serial);
+    /// Queues the record `key` (with `serial`), closed at `at_ms`, for pruning.
+    pub fn note_closed(&mut self, at_ms: TimeMs, key: Arc<str>, serial: u64) {
         self.push_closed(at_ms, key, serial);
     }
 

@@ -84,7 +84,7 @@ impl Book {
             let hold = self
                 .open_hold_view(&key)
                 .expect("a timeout names an open hold");
-            let (pool, returned) = (hold.pool.clone(), hold.draws.clone());
+            let (pool, returned) = (hold.pool.clone(), hold.draws.as_slice().to_vec());
             let expired = self.expired_returns(&pool, &returned, at_ms);
             let (key, timed_out) = (key.to_string(), true);
             let kind = EventKind::Released {
