@@ -37,6 +37,10 @@ use super::types::*;
 /// journal event with a later time, which keeps memory bounded and lets replay prune
 /// exactly as the live book did.
 ///
+/// A repeated reserve matches when pool, action, credits and ttl agree. For a refused or
+/// unlimited key the ttl is not compared: it had no effect, and the `Rejected`/`Unlimited`
+/// events do not carry it, so a rebuilt book could not compare it either.
+///
 /// # Lots in memory
 ///
 /// A lot leaves memory once it is empty and no open hold drew on it; per-pool totals keep
