@@ -215,8 +215,12 @@ pub enum GrantOutcome {
         /// The lot.
         lot: LotId,
     },
-    /// The key was used before for a different grant.
+    /// The key was used before for a different grant, or it lies in the `renew:` namespace
+    /// that scheduled grants use.
     KeyConflict,
+    /// The grant would push the pool's lifetime granted total past `u64::MAX` (or the account
+    /// has used up its lot ids). Nothing was granted or journaled, and the key stays free.
+    Overflow,
 }
 
 /// A pool's balance as seen from outside.

@@ -6,6 +6,8 @@ mod cli_check;
 mod cli_pricing;
 mod journal;
 mod journals;
+mod ledger_model;
+mod ledger_rules;
 mod pricing;
 mod scenario;
 mod support;

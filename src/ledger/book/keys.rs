@@ -1,0 +1,254 @@
+//! The idempotency table: what each key did, so that a repeated request gets the first
+//! outcome, and when a closed record may be forgotten.
+//!
+//! A record is *logically* forgotten once `closed_at + retention <= now`: lookups ignore it
+//! from then on. It is *physically* removed later, by `prune`, which the book runs before
+//! every journal event and which only removes records closed strictly before that event's
+//! time. Pruning therefore depends only on the event times, so a book replayed from its
+//! journal prunes exactly as the live one did.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::hash::FastHash;
+use crate::ledger::types::{Credits, Draw, LotId, Rejection, Source, TimeMs};
+
+/// One key's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyRecord {
+    /// The key itself, shared with the table, so that closing a hold needs one lookup.
+    pub key: Arc<str>,
+    /// The seq of the event that created the record; tells a reused key's records apart.
+    pub serial: u64,
+    /// When the request was made.
+    pub at_ms: TimeMs,
+    /// What the key did.
+    pub kind: RecordKind,
+}
+
+/// What a key did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RecordKind {
+    /// A reserve that held credits.
+    Hold(Hold),
+    /// A reserve that was refused or found unlimited; its ttl had no effect and is not kept.
+    Refused {
+        /// The request's pool.
+        pool: Box<str>,
+        /// The request's action.
+        action: Box<str>,
+        /// The request's credits.
+        credits: Credits,
+        /// `None` for unlimited.
+        rejection: Option<Rejection>,
+    },
+    /// A grant by hand (scheduled grants are not recorded: the schedule prevents repeats).
+    Grant {
+        /// The request's pool.
+        pool: Box<str>,
+        /// The request's credits.
+        credits: Credits,
+        /// The request's source.
+        source: Source,
+        /// The request's expiry.
+        expires_at_ms: Option<TimeMs>,
+        /// The request's priority.
+        priority: u8,
+        /// The lot created.
+        lot: LotId,
+    },
+}
+
+/// Credits held for one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Hold {
+    /// The pool drawn on.
+    pub pool: Arc<str>,
+    /// The action paid for, for duplicate detection.
+    pub action: Box<str>,
+    /// Credits held, the sum of `draws`.
+    pub credits: Credits,
+    /// When the hold times out.
+    pub expires_at_ms: TimeMs,
+    /// What each lot gave, in consumption order; emptied when the hold closes.
+    pub draws: Draws,
+    /// Open or how it closed.
+    pub state: HoldState,
+}
+
+/// A hold's draws. Almost every hold draws on one lot, so that case needs no allocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Draws {
+    /// Exactly one lot.
+    One(Draw),
+    /// None or several lots.
+    Many(Vec<Draw>),
+}
+
+impl Draws {
+    /// Copies `draws`.
+    pub fn from_slice(draws: &[Draw]) -> Draws {
+        match draws {
+            [one] => Draws::One(*one),
+            many => Draws::Many(many.to_vec()),
+        }
+    }
+
+    /// The draws in order.
+    pub fn as_slice(&self) -> &[Draw] {
+        match self {
+            Draws::One(one) => std::slice::from_ref(one),
+            Draws::Many(many) => many,
+        }
+    }
+
+    /// Takes the draws out, leaving none.
+    pub fn take(&mut self) -> Draws {
+        std::mem::replace(self, Draws::Many(Vec::new()))
+    }
+}
+
+/// Where a hold is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HoldState {
+    /// Not closed yet.
+    Open,
+    /// Committed at `at_ms`.
+    Committed {
+        /// Credits charged.
+        charged: Credits,
+        /// Credits returned.
+        returned: Credits,
+        /// When.
+        at_ms: TimeMs,
+    },
+    /// Released by the caller at `at_ms`.
+    Released {
+        /// Credits returned.
+        returned: Credits,
+        /// When.
+        at_ms: TimeMs,
+    },
+    /// Released by the account when its ttl passed.
+    TimedOut {
+        /// When (the hold's deadline).
+        at_ms: TimeMs,
+    },
+}
+
+impl KeyRecord {
+    /// When the record's request was closed, or `None` while a hold is open.
+    pub fn closed_at_ms(&self) -> Option<TimeMs> {
+        match &self.kind {
+            RecordKind::Hold(hold) => match hold.state {
+                HoldState::Open => None,
+                HoldState::Committed { at_ms, .. }
+                | HoldState::Released { at_ms, .. }
+                | HoldState::TimedOut { at_ms } => Some(at_ms),
+            },
+            RecordKind::Refused { .. } | RecordKind::Grant { .. } => Some(self.at_ms),
+        }
+    }
+
+    /// Whether the record is logically forgotten at `now_ms`.
+    fn is_forgotten(&self, now_ms: TimeMs, retention_ms: TimeMs) -> bool {
+        let until = self
+            .closed_at_ms()
+            .and_then(|at| at.checked_add(retention_ms));
+        until.is_some_and(|until| until <= now_ms)
+    }
+}
+
+/// A closed record waiting to be removed, in closing order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Closed {
+    at_ms: TimeMs,
+    key: Arc<str>,
+    serial: u64,
+}
+
+/// Records by key, plus the closed ones in closing order for pruning.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeyTable {
+    records: HashMap<Arc<str>, KeyRecord, FastHash>,
+    closed: VecDeque<Closed>,
+}
+
+impl KeyTable {
+    /// The record under `key` unless it is forgotten at `now_ms`.
+    pub fn live(&self, key: &str, now_ms: TimeMs, retention_ms: TimeMs) -> Option<&KeyRecord> {
+        let record = self.records.get(key)?;
+        (!record.is_forgotten(now_ms, retention_ms)).then_some(record)
+    }
+
+    /// The record under `key`, forgotten or not.
+    pub fn get(&self, key: &str) -> Option<&KeyRecord> {
+        self.records.get(key)
+    }
+
+    /// The record under `key`, forgotten or not.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut KeyRecord> {
+        self.records.get_mut(key)
+    }
+
+    /// Records a new request under `key`, unless a record there is not yet forgotten at
+    /// `at_ms`; a forgotten one is replaced. Returns the stored key.
+    pub fn claim(
+        &mut self,
+        key: &str,
+        (at_ms, retention_ms): (TimeMs, TimeMs),
+        make: impl FnOnce(Arc<str>) -> KeyRecord,
+    ) -> Result<Arc<str>, String> {
+        let key: Arc<str> = Arc::from(key);
+        let record = match self.records.entry(key.clone()) {
+            Entry::Occupied(mut entry) => {
+                if !entry.get().is_forgotten(at_ms, retention_ms) {
+                    return Err(format!("key {key} is already in use"));
+                }
+                entry.insert(make(key.clone()));
+                entry.into_mut()
+            }
+            Entry::Vacant(entry) => entry.insert(make(key.clone())),
+        };
+        if let Some(closed_at_ms) = record.closed_at_ms() {
+            let serial = record.serial;
+            self.push_closed(closed_at_ms, key.clone(), serial);
+        }
+        Ok(key)
+    }
+
+    /// Queues the record `key` (with `serial`), closed at `at_ms`, for pruning.
+    pub fn note_closed(&mut self, at_ms: TimeMs, key: Arc<str>, serial: u64) {
+        self.push_closed(at_ms, key, serial);
+    }
+
+    /// Removes records closed before `now_ms` whose retention has passed.
+    pub fn prune(&mut self, now_ms: TimeMs, retention_ms: TimeMs) {
+        while let Some(front) = self.closed.front() {
+            let until = front.at_ms.checked_add(retention_ms);
+            let due = front.at_ms < now_ms && until.is_some_and(|until| until <= now_ms);
+            if !due {
+                break;
+            }
+            let front = self.closed.pop_front().expect("front exists");
+            let same = self
+                .records
+                .get(&*front.key)
+                .is_some_and(|r| r.serial == front.serial);
+            if same {
+                self.records.remove(&*front.key);
+            }
+        }
+    }
+
+    /// How many records are in memory, forgotten or not.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    fn push_closed(&mut self, at_ms: TimeMs, key: Arc<str>, serial: u64) {
+        debug_assert!(self.closed.back().is_none_or(|back| back.at_ms <= at_ms));
+        self.closed.push_back(Closed { at_ms, key, serial });
+    }
+}
