@@ -42,6 +42,9 @@ pub struct Args {
     /// Print the summary as one JSON object instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    /// Ignore the scenario's [thresholds] (for example when faults make latency meaningless).
+    #[arg(long)]
+    pub no_thresholds: bool,
     /// Turn the online checker off (to measure its cost); the journal is still written and
     /// `creditsim check` can check it afterwards.
     #[arg(long)]
@@ -68,6 +71,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     plan.enable_faults(&faults)?;
+    if args.no_thresholds {
+        plan.thresholds = Default::default();
+    }
     let out_dir = args
         .out
         .clone()
@@ -80,6 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         online_check: !args.no_check,
         progress: progress::wanted(!args.json),
     };
+    warn_if_holds_cannot_live(&plan);
     let result = runtime(args.deterministic)?.block_on(runner::run(&plan, &opts))?;
     let labels = RunLabels {
         scenario: plan.name.clone(),
@@ -146,4 +153,22 @@ fn reproduce(args: &Args, seed: u64) -> String {
         command.push_str(" --deterministic");
     }
     command
+}
+
+/// Real milliseconds below which a hold's ttl is too short for a reserve→commit round trip.
+const SHORTEST_SENSIBLE_TTL_REAL_MS: u64 = 20;
+
+/// Warns when the pace compresses the hold ttl into less real time than a round trip takes,
+/// so that most holds would time out: a scenario mistake, not a ledger bug.
+fn warn_if_holds_cannot_live(plan: &Plan) {
+    let speedup = runner::setup::speedup(plan);
+    let ttl_real_ms = plan.ttl_ms / speedup.max(1);
+    if ttl_real_ms < SHORTEST_SENSIBLE_TTL_REAL_MS {
+        eprintln!(
+            "warning: at this pace ({speedup} virtual ms per real ms) the hold ttl of {} virtual ms \
+             lasts {ttl_real_ms} real ms; most holds will time out before their commit. \
+             Raise [hold] ttl_ms.",
+            plan.ttl_ms
+        );
+    }
 }

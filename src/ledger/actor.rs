@@ -12,6 +12,9 @@ use super::iface::Clock;
 use super::log::AccountLog;
 use super::types::*;
 
+/// How an injected crash's panic message starts, so the binary can keep it off stderr.
+pub const INJECTED_CRASH: &str = "injected crash";
+
 /// The account actor (a unit struct: all state is in [`AccountState`]).
 pub struct AccountActor;
 
@@ -127,7 +130,7 @@ impl Actor for AccountActor {
                 let _ = reply.send(());
             }
             AccountMsg::Crash => {
-                panic!("injected crash of account {}", state.book.account())
+                panic!("{INJECTED_CRASH} of account {}", state.book.account())
             }
         }
         Ok(())

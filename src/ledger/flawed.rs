@@ -34,36 +34,38 @@ pub enum Flaw {
     ChargeFailed,
 }
 
-/// One open or closed hold of the naive core.
+/// One hold of the naive core.
 #[derive(Clone, Debug)]
 struct NaiveHold {
     pool: String,
+    held: Credits,
     draws: Vec<Draw>,
-    closed: bool,
+    /// How it was closed, and what was charged; `None` while open.
+    closed: Option<(Closure, Credits)>,
 }
 
 /// One lot of the naive core: signed, so that an overdraw is journaled rather than refused.
 #[derive(Clone, Debug)]
 struct NaiveLot {
-    id: LotId,
     pool: String,
     remaining: i64,
 }
 
-/// The naive bookkeeping shared by the flawed ledgers.
+/// The naive bookkeeping shared by the flawed ledgers: lots drawn in grant order, holds by
+/// key (several per key when keys are not deduplicated), grants idempotent by key.
 #[derive(Debug, Default)]
 pub struct NaiveBook {
     account: AccountId,
     seq: u64,
     lots: Vec<NaiveLot>,
-    /// Holds by key; with `NoDedup` a key may hold several, the latest last.
     holds: HashMap<Key, Vec<NaiveHold>>,
-    /// Grant keys seen (grants stay idempotent: the flaws are elsewhere).
+    /// Refused reserves' first outcome, by key.
+    refused: HashMap<Key, ReserveOutcome>,
     grants: HashMap<Key, LotId>,
 }
 
 impl NaiveBook {
-    /// A book with the k=0 grant of each scheduled grant of `spec` already made.
+    /// A book with the first grant of each scheduled grant of `spec` already made.
     pub fn new(account: AccountId, spec: &AccountSpec) -> (NaiveBook, Vec<Event>) {
         let mut book = NaiveBook {
             account,
@@ -95,27 +97,39 @@ impl NaiveBook {
     }
 
     fn available(&self, pool: &str) -> i64 {
-        self.lots
-            .iter()
-            .filter(|lot| lot.pool == pool && lot.remaining > 0)
-            .map(|lot| lot.remaining)
-            .sum()
+        let lots = self.lots.iter().filter(|lot| lot.pool == pool);
+        lots.map(|lot| lot.remaining.max(0)).sum()
+    }
+
+    fn held(&self, pool: &str) -> Credits {
+        let holds = self.holds.values().flatten();
+        let open = holds.filter(|h| h.closed.is_none() && h.pool == pool);
+        open.map(|h| h.held).sum()
+    }
+
+    /// The key's latest hold.
+    fn latest(&mut self, key: &str) -> Option<&mut NaiveHold> {
+        self.holds.get_mut(key).and_then(|holds| holds.last_mut())
     }
 
     /// Takes `credits` from the pool's lots in grant order; whatever the lots lack is taken
-    /// from the last lot, driving it negative (only reachable when the caller skipped the check).
+    /// from the last lot, driving it negative (reachable only when the caller skipped the
+    /// balance check, as the racy ledger does).
     fn draw(&mut self, pool: &str, credits: Credits) -> Vec<Draw> {
         let mut left = credits as i64;
         let mut draws = Vec::new();
         let mut last = None;
-        for lot in self.lots.iter_mut().filter(|lot| lot.pool == pool) {
-            last = Some(lot.id);
+        for (id, lot) in self.lots.iter_mut().enumerate() {
+            if lot.pool != pool {
+                continue;
+            }
+            last = Some(id);
             let take = left.min(lot.remaining.max(0));
             if take > 0 {
                 lot.remaining -= take;
                 left -= take;
                 draws.push(Draw {
-                    lot: lot.id,
+                    lot: id as LotId,
                     credits: take as Credits,
                 });
             }
@@ -123,9 +137,9 @@ impl NaiveBook {
         if left > 0
             && let Some(id) = last
         {
-            self.lots[id as usize].remaining -= left;
+            self.lots[id].remaining -= left;
             draws.push(Draw {
-                lot: id,
+                lot: id as LotId,
                 credits: left as Credits,
             });
         }
@@ -138,7 +152,7 @@ impl NaiveBook {
         }
     }
 
-    /// Opens a hold without checking the balance again (the check is the caller's).
+    /// Opens a hold without checking the balance (the check is the caller's).
     fn hold(
         &mut self,
         req: &ReserveRequest,
@@ -146,14 +160,13 @@ impl NaiveBook {
         out: &mut Vec<Event>,
     ) -> ReserveOutcome {
         let draws = self.draw(&req.pool, req.credits);
-        self.holds
-            .entry(req.key.clone())
-            .or_default()
-            .push(NaiveHold {
-                pool: req.pool.clone(),
-                draws: draws.clone(),
-                closed: false,
-            });
+        let hold = NaiveHold {
+            pool: req.pool.clone(),
+            held: req.credits,
+            draws: draws.clone(),
+            closed: None,
+        };
+        self.holds.entry(req.key.clone()).or_default().push(hold);
         let expires_at_ms = now_ms.saturating_add(req.ttl_ms);
         let kind = EventKind::Reserved {
             key: req.key.clone(),
@@ -170,13 +183,17 @@ impl NaiveBook {
         }
     }
 
-    fn reject(
+    /// Holds if `available` (read now, or earlier by a racy caller) covers the request.
+    fn hold_if(
         &mut self,
         req: &ReserveRequest,
         available: i64,
         now_ms: TimeMs,
         out: &mut Vec<Event>,
     ) -> ReserveOutcome {
+        if available >= req.credits as i64 {
+            return self.hold(req, now_ms, out);
+        }
         let available = available.max(0) as Credits;
         let kind = EventKind::Rejected {
             key: req.key.clone(),
@@ -186,74 +203,82 @@ impl NaiveBook {
             reason: Rejection::Insufficient { available },
         };
         self.event(now_ms, kind, out);
-        ReserveOutcome::Insufficient {
+        let outcome = ReserveOutcome::Insufficient {
             available,
             requested: req.credits,
-        }
+        };
+        self.refused.insert(req.key.clone(), outcome.clone());
+        outcome
     }
 
-    /// Charges `credits` of the key's latest hold. With no open hold, `recharge` decides
-    /// between answering `NoHold` and charging the lots again (the no-dedup bug).
-    fn commit(
+    /// Closes the key's open hold, charging `credits` of it and returning the rest.
+    fn charge(
         &mut self,
         key: &str,
         credits: Credits,
-        recharge: bool,
         now_ms: TimeMs,
         out: &mut Vec<Event>,
     ) -> CommitOutcome {
-        let open = self
-            .holds
-            .get_mut(key)
-            .and_then(|holds| holds.iter_mut().rev().find(|hold| !hold.closed));
-        let (pool, draws) = match open {
-            Some(hold) => {
-                hold.closed = true;
-                (hold.pool.clone(), std::mem::take(&mut hold.draws))
-            }
-            None if recharge => {
-                let Some(pool) = self
-                    .holds
-                    .get(key)
-                    .and_then(|h| h.last())
-                    .map(|h| h.pool.clone())
-                else {
-                    return CommitOutcome::NoHold;
-                };
-                let draws = self.draw(&pool, credits);
-                (pool, draws)
-            }
-            None => return CommitOutcome::NoHold,
+        let Some(hold) = self.latest(key).filter(|h| h.closed.is_none()) else {
+            return CommitOutcome::NoHold;
         };
-        let (charged_from, returned) = split_draws(&draws, credits);
+        let charged = credits.min(hold.held);
+        hold.closed = Some((Closure::Committed, charged));
+        let (pool, draws) = (hold.pool.clone(), hold.draws.clone());
+        let (charged_from, returned) = split_draws(&draws, charged);
         self.put_back(&returned);
-        let held: Credits = draws.iter().map(|d| d.credits).sum();
+        self.journal_commit(key, pool, charged, charged_from, returned, now_ms, out)
+    }
+
+    /// The no-dedup bug: a commit for a key whose hold is already closed charges its lots
+    /// again, as if it were new.
+    fn charge_again(
+        &mut self,
+        key: &str,
+        credits: Credits,
+        now_ms: TimeMs,
+        out: &mut Vec<Event>,
+    ) -> CommitOutcome {
+        let Some(pool) = self.latest(key).map(|h| h.pool.clone()) else {
+            return CommitOutcome::NoHold;
+        };
+        let charged_from = self.draw(&pool, credits);
+        self.journal_commit(key, pool, credits, charged_from, Vec::new(), now_ms, out)
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one event's fields")]
+    fn journal_commit(
+        &mut self,
+        key: &str,
+        pool: String,
+        charged: Credits,
+        charged_from: Vec<Draw>,
+        returned: Vec<Draw>,
+        now_ms: TimeMs,
+        out: &mut Vec<Event>,
+    ) -> CommitOutcome {
+        let returned_credits = returned.iter().map(|d| d.credits).sum();
         let kind = EventKind::Committed {
             key: key.to_string(),
             pool,
-            charged: credits.min(held),
+            charged,
             charged_from,
             returned,
         };
         self.event(now_ms, kind, out);
         CommitOutcome::Committed {
-            charged: credits.min(held),
-            returned: held.saturating_sub(credits),
+            charged,
+            returned: returned_credits,
         }
     }
 
     fn release(&mut self, key: &str, now_ms: TimeMs, out: &mut Vec<Event>) -> ReleaseOutcome {
-        let Some(hold) = self
-            .holds
-            .get_mut(key)
-            .and_then(|holds| holds.iter_mut().rev().find(|hold| !hold.closed))
-        else {
+        let Some(hold) = self.latest(key).filter(|h| h.closed.is_none()) else {
             return ReleaseOutcome::NoHold;
         };
-        hold.closed = true;
-        let (pool, draws) = (hold.pool.clone(), std::mem::take(&mut hold.draws));
+        hold.closed = Some((Closure::Released, 0));
+        let (pool, draws, returned) = (hold.pool.clone(), hold.draws.clone(), hold.held);
         self.put_back(&draws);
-        let returned = draws.iter().map(|d| d.credits).sum();
         let kind = EventKind::Released {
             key: key.to_string(),
             pool,
@@ -270,7 +295,6 @@ impl NaiveBook {
         }
         let lot = self.lots.len() as LotId;
         self.lots.push(NaiveLot {
-            id: lot,
             pool: req.pool.clone(),
             remaining: req.credits as i64,
         });
@@ -288,9 +312,39 @@ impl NaiveBook {
         GrantOutcome::Granted { lot }
     }
 
-    /// The key's hold is still open (used by the flawed ledgers' duplicate handling).
-    fn has_hold(&self, key: &str) -> bool {
-        self.holds.contains_key(key)
+    /// The first outcome of a key already seen, for the ledgers that keep idempotency.
+    fn repeated_reserve(&mut self, key: &str) -> Option<ReserveOutcome> {
+        if let Some(refused) = self.refused.get(key) {
+            return Some(refused.clone());
+        }
+        let hold = self.latest(key)?;
+        Some(ReserveOutcome::Reserved {
+            held: hold.held,
+            expires_at_ms: TimeMs::MAX,
+        })
+    }
+
+    fn repeated_commit(&mut self, key: &str) -> CommitOutcome {
+        match self.latest(key).and_then(|h| h.closed.map(|c| (c, h.held))) {
+            Some(((Closure::Committed, charged), held)) => CommitOutcome::Committed {
+                charged,
+                returned: held - charged,
+            },
+            Some(((closed_by, _), _)) => CommitOutcome::HoldClosed { closed_by },
+            None => CommitOutcome::NoHold,
+        }
+    }
+
+    fn repeated_release(&mut self, key: &str) -> ReleaseOutcome {
+        match self.latest(key).and_then(|h| h.closed.map(|c| (c, h.held))) {
+            Some(((Closure::Released, _), held)) => ReleaseOutcome::Released { returned: held },
+            Some(((closed_by, _), _)) => ReleaseOutcome::HoldClosed { closed_by },
+            None => ReleaseOutcome::NoHold,
+        }
+    }
+
+    fn is_open(&mut self, key: &str) -> bool {
+        self.latest(key).is_some_and(|h| h.closed.is_none())
     }
 }
 
@@ -369,12 +423,15 @@ impl FlawedLedger {
     ) -> Result<R, LedgerError> {
         let acct = self.account(account)?;
         let mut events = Vec::new();
-        let result = {
-            let mut book = lock(&acct.book);
-            op(&mut book, self.clock.now_ms(), &mut events)
-        };
+        let mut book = lock(&acct.book);
+        let result = op(&mut book, self.clock.now_ms(), &mut events);
+        // Appended under the book's lock, so the log stays in `seq` order.
         acct.log.append(events);
         Ok(result)
+    }
+
+    fn dedup(&self) -> bool {
+        self.flaw != Flaw::NoDedup
     }
 }
 
@@ -389,35 +446,23 @@ impl Ledger for FlawedLedger {
         account: AccountId,
         req: ReserveRequest,
     ) -> Result<ReserveOutcome, LedgerError> {
-        match self.flaw {
-            Flaw::Racy => {
-                let available = lock(&self.account(account)?.book).available(&req.pool);
-                // The bug: the balance read above is stale by the time we write below.
-                tokio::task::yield_now().await;
-                self.with_book(account, |book, now, out| {
-                    if available < req.credits as i64 {
-                        book.reject(&req, available, now, out)
-                    } else {
-                        book.hold(&req, now, out)
-                    }
-                })
+        let racy_read = if self.flaw == Flaw::Racy {
+            let available = lock(&self.account(account)?.book).available(&req.pool);
+            // The bug: this balance is stale by the time the hold is written below.
+            tokio::task::yield_now().await;
+            Some(available)
+        } else {
+            None
+        };
+        self.with_book(account, |book, now, out| {
+            if self.dedup()
+                && let Some(first) = book.repeated_reserve(&req.key)
+            {
+                return first;
             }
-            Flaw::NoDedup | Flaw::ChargeFailed => self.with_book(account, |book, now, out| {
-                if self.flaw == Flaw::ChargeFailed && book.has_hold(&req.key) {
-                    // This flaw keeps idempotency; only the no-dedup ledger opens a second hold.
-                    return ReserveOutcome::Reserved {
-                        held: req.credits,
-                        expires_at_ms: now.saturating_add(req.ttl_ms),
-                    };
-                }
-                let available = book.available(&req.pool);
-                if available < req.credits as i64 {
-                    book.reject(&req, available, now, out)
-                } else {
-                    book.hold(&req, now, out)
-                }
-            }),
-        }
+            let available = racy_read.unwrap_or_else(|| book.available(&req.pool));
+            book.hold_if(&req, available, now, out)
+        })
     }
 
     async fn commit(
@@ -426,31 +471,30 @@ impl Ledger for FlawedLedger {
         key: Key,
         credits: Credits,
     ) -> Result<CommitOutcome, LedgerError> {
-        let recharge = self.flaw == Flaw::NoDedup;
         self.with_book(account, |book, now, out| {
-            book.commit(&key, credits, recharge, now, out)
+            if book.is_open(&key) {
+                book.charge(&key, credits, now, out)
+            } else if self.dedup() {
+                book.repeated_commit(&key)
+            } else {
+                book.charge_again(&key, credits, now, out)
+            }
         })
     }
 
     async fn release(&self, account: AccountId, key: Key) -> Result<ReleaseOutcome, LedgerError> {
-        if self.flaw == Flaw::ChargeFailed {
+        self.with_book(account, |book, now, out| {
+            if !book.is_open(&key) {
+                return book.repeated_release(&key);
+            }
+            if self.flaw != Flaw::ChargeFailed {
+                return book.release(&key, now, out);
+            }
             // The bug: a failed generation is charged in full instead of refunded.
-            return self.with_book(account, |book, now, out| {
-                let held = book
-                    .holds
-                    .get(&key)
-                    .and_then(|holds| holds.iter().rev().find(|h| !h.closed))
-                    .map(|h| h.draws.iter().map(|d| d.credits).sum());
-                match held {
-                    Some(held) => {
-                        book.commit(&key, held, false, now, out);
-                        ReleaseOutcome::Released { returned: held }
-                    }
-                    None => ReleaseOutcome::NoHold,
-                }
-            });
-        }
-        self.with_book(account, |book, now, out| book.release(&key, now, out))
+            let held = book.latest(&key).map_or(0, |h| h.held);
+            book.charge(&key, held, now, out);
+            ReleaseOutcome::Released { returned: held }
+        })
     }
 
     async fn grant(
@@ -465,14 +509,7 @@ impl Ledger for FlawedLedger {
         let book = lock(&self.account(account)?.book);
         Ok(Balance {
             available: book.available(&pool).max(0) as Credits,
-            held: book
-                .holds
-                .values()
-                .flatten()
-                .filter(|h| !h.closed && h.pool == pool)
-                .flat_map(|h| &h.draws)
-                .map(|d| d.credits)
-                .sum(),
+            held: book.held(&pool),
         })
     }
 

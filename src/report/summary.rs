@@ -130,7 +130,7 @@ pub struct RunLabels {
 impl Summary {
     /// Summarizes a run and checks it against the scenario's thresholds.
     pub fn new(result: &RunResult, labels: RunLabels, thresholds: &Thresholds) -> Summary {
-        let histograms = result.latency.merged();
+        let histograms = &result.latency;
         let latency_by_op_us: BTreeMap<_, _> = Op::ALL
             .iter()
             .map(|op| (op.name(), Percentiles::of(&histograms[*op as usize])))
@@ -211,7 +211,7 @@ fn breach_report(breach: &Breach) -> BreachReport {
 pub fn latency_csv(result: &RunResult) -> String {
     const QUANTILES: [f64; 9] = [0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0];
     let mut out = String::from("op,quantile,latency_us,count\n");
-    for (op, histogram) in Op::ALL.iter().zip(result.latency.merged().iter()) {
+    for (op, histogram) in Op::ALL.iter().zip(result.latency.iter()) {
         for q in QUANTILES {
             let value = histogram.value_at_quantile(q);
             out.push_str(&format!("{},{q},{value},{}\n", op.name(), histogram.len()));

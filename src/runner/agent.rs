@@ -46,7 +46,7 @@ pub struct AgentState {
     /// Quotes by (action, params) identity: a drawn workload shares one `Arc` per entry, so
     /// this is a handful of entries; a trace row has its own and is quoted afresh.
     quotes: HashMap<(usize, usize), Option<Quote>>,
-    /// The last reserve sent, for the key-reuse fault.
+    /// The last reserve the ledger answered, for the key-reuse fault.
     last_reserve: Option<ReserveRequest>,
 }
 
@@ -144,7 +144,6 @@ impl AgentState {
             credits: quote.credits.max,
             ttl_ms: ctx.ttl_ms,
         };
-        self.last_reserve = Some(req.clone());
         let faults = call_faults(step);
         let mut stats = CallStats::default();
         let started = intended.unwrap_or_else(Instant::now);
@@ -154,6 +153,10 @@ impl AgentState {
         .await;
         ctx.latency
             .record(step.agent, Op::Reserve, elapsed_us(started), 0);
+        if reply.is_some() {
+            // Only a key the ledger is known to have seen can be reused as a conflict.
+            self.last_reserve = Some(req);
+        }
         record.told = match reply {
             Some(ReserveOutcome::Reserved { .. }) => {
                 ctx.counters.bump(Count::Reserved);

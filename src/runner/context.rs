@@ -109,6 +109,15 @@ impl Counters {
         self.0[count as usize].fetch_add(n, Ordering::Relaxed);
     }
 
+    /// A copy of the current values.
+    pub fn snapshot(&self) -> Counters {
+        let copy = Counters::default();
+        for count in Count::ALL {
+            copy.add(count, self.get(count));
+        }
+        copy
+    }
+
     /// The current value.
     pub fn get(&self, count: Count) -> u64 {
         self.0[count as usize].load(Ordering::Relaxed)

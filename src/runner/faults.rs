@@ -7,14 +7,39 @@ use std::time::Duration;
 
 use crate::ledger::LedgerError;
 
-/// How often a failed call is retried before the agent gives up and records the outcome as
+/// How often a failed call is tried before the agent gives up and records the outcome as
 /// unknown. With the backoff below, the last retry leaves at most `RETRY_WINDOW_MS` of real
-/// time after the first attempt; the runner keeps idempotency records longer than that (in
-/// virtual time), so a retry is never mistaken for a new request.
-pub const MAX_ATTEMPTS: u32 = 8;
+/// time after the first attempt (long enough for a supervisor to restart a crashed account
+/// on a loaded machine); the runner keeps idempotency records longer than that (in virtual
+/// time), so a retry is never mistaken for a new request.
+pub const MAX_ATTEMPTS: u32 = 12;
+
+/// The longest wait between two attempts, real ms.
+const MAX_BACKOFF_MS: u64 = 128;
+
+/// The wait after failed attempt `attempt` (from 1): doubling from 1 ms, capped.
+fn backoff_ms(attempt: u32) -> u64 {
+    (1u64 << attempt.saturating_sub(1).min(16)).min(MAX_BACKOFF_MS)
+}
 
 /// Real milliseconds between the first attempt and the last retry, at most.
-pub const RETRY_WINDOW_MS: u64 = (MAX_ATTEMPTS as u64) * (MAX_ATTEMPTS as u64 + 1) / 2;
+pub const RETRY_WINDOW_MS: u64 = {
+    let mut total = 0;
+    let mut attempt = 1;
+    while attempt < MAX_ATTEMPTS {
+        let wait = 1u64 << (attempt - 1);
+        total += if wait < MAX_BACKOFF_MS {
+            wait
+        } else {
+            MAX_BACKOFF_MS
+        };
+        attempt += 1;
+    }
+    total
+};
+
+// Long enough for a supervisor to restart a crashed account on a loaded 2-core machine.
+const _: () = assert!(RETRY_WINDOW_MS >= 500);
 
 /// The faults to apply to one ledger call.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,7 +93,7 @@ where
             Err(LedgerError::Unavailable { .. }) => {
                 if attempt < MAX_ATTEMPTS {
                     stats.retries += 1;
-                    tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                    tokio::time::sleep(Duration::from_millis(backoff_ms(attempt))).await;
                 }
             }
         }
@@ -138,6 +163,12 @@ mod tests {
         assert_eq!(reply, None);
         assert_eq!(sent.load(Ordering::SeqCst), MAX_ATTEMPTS);
         assert_eq!(stats.retries, MAX_ATTEMPTS - 1);
+    }
+
+    #[test]
+    fn the_retry_window_is_the_sum_of_the_backoffs() {
+        let total: u64 = (1..MAX_ATTEMPTS).map(backoff_ms).sum();
+        assert_eq!(RETRY_WINDOW_MS, total);
     }
 
     #[tokio::test(start_paused = true)]

@@ -55,8 +55,8 @@ pub struct RunResult {
     pub counters: Counters,
     /// What the journal consumer counted.
     pub sink: SinkCounts,
-    /// Latency histograms per operation.
-    pub latency: LatencyRecorder,
+    /// Latency histograms, indexed by `latency::Op`.
+    pub latency: [hdrhistogram::Histogram<u64>; 3],
     /// The online checker's verdict (`None` when it was off).
     pub verdict: Option<Verdict>,
     /// Account actor restarts.
@@ -139,10 +139,6 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
     }
     let virtual_end_ms = setup.clock.now_ms();
     let restarts = setup.stop_ledger();
-    let Ok(ctx) = Arc::try_unwrap(ctx) else {
-        return Err(RunError::Setup("agents still hold the run context".into()));
-    };
-    drop(ctx.records);
     let _ = stop_tx.send(());
     let sink = consumer
         .await
@@ -151,9 +147,9 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
     Ok(RunResult {
         elapsed_s,
         interrupted,
-        counters: ctx.counters,
+        counters: ctx.counters.snapshot(),
         sink: sink_counts,
-        latency: ctx.latency,
+        latency: ctx.latency.merged(),
         verdict,
         restarts,
         credits: setup::credit_totals(&setup.logs),

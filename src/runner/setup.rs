@@ -200,7 +200,7 @@ async fn start_ledger(
 const ASSUMED_CLOSED_STEPS_PER_S: u64 = 2_000;
 
 /// Virtual ms per real ms for the plan's pace.
-fn speedup(plan: &Plan) -> u64 {
+pub fn speedup(plan: &Plan) -> u64 {
     if let Pace::Speedup(speedup) = plan.clock.pace {
         return speedup.max(1);
     }

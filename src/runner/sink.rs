@@ -140,26 +140,26 @@ pub enum SinkInput {
     Step(StepRecord),
 }
 
-/// Runs the consumer until `stop` fires and every step sender is gone. The runner fires
-/// `stop` once the agents are done and the accounts caught up; `finish` then drains what is
-/// left. `biased` keeps the order of work fixed, so a deterministic run writes the same file.
+/// Runs the consumer until `stop` fires. The runner fires it once the agents are done (so
+/// every step record is already queued) and the accounts caught up; the queued records are
+/// then taken, and `finish` drains the logs. `biased` keeps the order of work fixed, so a
+/// deterministic run writes the same files.
 pub async fn consume(
     mut sink: JournalSink,
     mut notify: UnboundedReceiver<AccountId>,
     mut steps: UnboundedReceiver<SinkInput>,
     mut stop: oneshot::Receiver<()>,
 ) -> Result<JournalSink, JournalError> {
-    let (mut stopped, mut steps_open) = (false, true);
-    while !(stopped && !steps_open) {
+    loop {
         tokio::select! {
             biased;
             Some(account) = notify.recv() => sink.drain(account)?,
-            input = steps.recv(), if steps_open => match input {
-                Some(SinkInput::Step(record)) => sink.step(record)?,
-                None => steps_open = false,
-            },
-            _ = &mut stop, if !stopped => stopped = true,
+            Some(SinkInput::Step(record)) = steps.recv() => sink.step(record)?,
+            _ = &mut stop => break,
         }
+    }
+    while let Ok(SinkInput::Step(record)) = steps.try_recv() {
+        sink.step(record)?;
     }
     Ok(sink)
 }

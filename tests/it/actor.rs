@@ -112,7 +112,9 @@ async fn a_crashed_actor_restarts_from_its_log_without_losing_or_doubling_a_char
                 retried = Some(reply);
                 break;
             }
-            Err(LedgerError::Unavailable { .. }) => tokio::task::yield_now().await,
+            Err(LedgerError::Unavailable { .. }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await
+            }
             Err(other) => panic!("unexpected {other:?}"),
         }
     }
