@@ -61,10 +61,19 @@ impl Actor for Bare {
     }
 }
 
-async fn bare_cycles(actor: &ActorRef<BareMsg>) {
-    let tasks: Vec<_> = (0..CALLERS)
-        .map(|_| {
-            let actor = actor.clone();
+/// The stress scenario's shape: one hot actor with 1000 callers beside 2000 actors with one
+/// caller each.
+const STRESS_ORDINARY: usize = 2000;
+
+/// Which actor caller `caller` calls in the stress shape: the first `CALLERS` share actor 0.
+fn stress_route(caller: usize) -> usize {
+    caller.saturating_sub(CALLERS - 1)
+}
+
+async fn bare_cycles(actors: &[ActorRef<BareMsg>], callers: usize, route: fn(usize) -> usize) {
+    let tasks: Vec<_> = (0..callers)
+        .map(|caller| {
+            let actor = actors[route(caller)].clone();
             tokio::spawn(async move {
                 for _ in 0..CYCLES_PER_CALLER {
                     ractor::call!(actor, BareMsg::Reserve, 5).unwrap();
@@ -110,9 +119,10 @@ fn hot_actor(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     group.sample_size(10);
 
-    let bare = runtime.block_on(async { Actor::spawn(None, Bare, ()).await.unwrap().0 });
+    let bare = runtime.block_on(async { vec![Actor::spawn(None, Bare, ()).await.unwrap().0] });
     group.bench_function("bare_ractor", |b| {
-        b.to_async(&runtime).iter(|| bare_cycles(&bare))
+        b.to_async(&runtime)
+            .iter(|| bare_cycles(&bare, CALLERS, |_| 0))
     });
 
     let ledger = runtime.block_on(async {
@@ -157,5 +167,28 @@ fn hot_actor(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hot_actor);
+/// Bare ractor actors in the stress scenario's shape (2001 actors, 3000 callers), the
+/// baseline for `creditsim run scenarios/stress.toml`'s cycles/s.
+fn stress_shape(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let callers = CALLERS + STRESS_ORDINARY;
+    let mut group = c.benchmark_group("stress_shape_bare_ractor");
+    group.throughput(Throughput::Elements((callers * CYCLES_PER_CALLER) as u64));
+    group.measurement_time(Duration::from_secs(5));
+    group.sample_size(10);
+    let actors = runtime.block_on(async {
+        let mut actors = Vec::with_capacity(STRESS_ORDINARY + 1);
+        for _ in 0..=STRESS_ORDINARY {
+            actors.push(Actor::spawn(None, Bare, ()).await.unwrap().0);
+        }
+        actors
+    });
+    group.bench_function("2001_actors_3000_callers", |b| {
+        b.to_async(&runtime)
+            .iter(|| bare_cycles(&actors, callers, stress_route))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hot_actor, stress_shape);
 criterion_main!(benches);

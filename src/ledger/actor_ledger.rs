@@ -10,6 +10,11 @@ use super::iface::{Ledger, LedgerError};
 use super::supervisor::{AccountRefs, AccountSupervisor, SupervisorArgs, SupervisorMsg};
 use super::types::*;
 
+/// How long a call waits for an account's reply before it counts as unavailable (and the
+/// caller retries under the same key). A bound on every wait, so a lost reply can never
+/// hang a run.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The account actors behind the `Ledger` interface.
 pub struct ActorLedger {
     /// The current actor of each account.
@@ -56,9 +61,14 @@ impl ActorLedger {
             account,
             why: why.to_string(),
         };
-        match actor.call(build, None).await {
+        match actor.call(build, Some(CALL_TIMEOUT)).await {
             Ok(CallResult::Success(reply)) => Ok(reply),
-            Ok(CallResult::Timeout) => Err(unavailable("the call timed out")),
+            Ok(CallResult::Timeout) => {
+                // A healthy account answers in microseconds; this is a stall worth seeing.
+                tracing::warn!(account, "an account call timed out");
+                eprintln!("warning: account {account} did not answer within {CALL_TIMEOUT:?}");
+                Err(unavailable("the call timed out"))
+            }
             Ok(CallResult::SenderError) => Err(unavailable("the actor stopped before replying")),
             Err(_) => Err(unavailable("the actor is not running")),
         }

@@ -5,18 +5,18 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{creditsim, scenario, temp_dir};
+use crate::support::{creditsim, output_within_limit, scenario, temp_dir};
 
 /// Runs a scenario with `--json` and returns (exit code, parsed summary).
 pub fn run_json(scenario: &Path, extra: &[&str], out: &Path) -> (i32, Value) {
-    let output = creditsim()
-        .arg("run")
-        .arg(scenario)
-        .args(["--json", "--out"])
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
+    let output = output_within_limit(
+        creditsim()
+            .arg("run")
+            .arg(scenario)
+            .args(["--json", "--out"])
+            .arg(out)
+            .args(extra),
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let summary: Value = serde_json::from_str(&stdout).unwrap_or_else(|err| {
         panic!(

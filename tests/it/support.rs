@@ -1,7 +1,9 @@
 //! Helpers shared by the test modules.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// A command running the built `creditsim` binary, with `CI` set so that no progress bar is
 /// drawn.
@@ -22,4 +24,29 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The longest a single creditsim command may take in a test before it counts as hung.
+const COMMAND_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs a command to completion, failing the test (and killing the process) if it takes
+/// longer than `COMMAND_LIMIT`, so that a hang shows as a failure instead of a stuck suite.
+pub fn output_within_limit(command: &mut Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait_with_output());
+    });
+    match done_rx.recv_timeout(COMMAND_LIMIT) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("{command:?} did not finish within {COMMAND_LIMIT:?}");
+        }
+    }
 }
