@@ -94,11 +94,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ledger: args.ledger.name().to_string(),
         seed: plan.seed,
         deterministic: args.deterministic,
+        // Ordinary generation failures are part of every workload, not an injected fault.
         faults: plan
             .faults
             .enabled()
-            .iter()
-            .map(|f| f.name().to_string())
+            .into_iter()
+            .filter(|fault| *fault != Fault::GenerationFailure)
+            .map(|fault| fault.name().to_string())
             .collect(),
         reproduce: reproduce(&args, plan.seed),
     };
@@ -151,6 +153,9 @@ fn reproduce(args: &Args, seed: u64) -> String {
     }
     if args.deterministic {
         command.push_str(" --deterministic");
+    }
+    if args.no_thresholds {
+        command.push_str(" --no-thresholds");
     }
     command
 }
