@@ -170,3 +170,37 @@ fn the_offline_checker_agrees_with_the_online_one() {
     assert_eq!(verdict["ok"], true);
     assert_eq!(verdict["events"], summary["counts"]["events"]);
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_still_writes_the_partial_results() {
+    let out = temp_dir("ctrl-c");
+    let mut child = creditsim()
+        .arg("run")
+        .arg(scenario("aistudios"))
+        .args(["--json", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "invariants held over the partial run"
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(written["interrupted"], true);
+    assert!(out.join("journal.csv").is_file());
+}
