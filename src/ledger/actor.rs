@@ -85,7 +85,7 @@ impl Actor for AccountActor {
         args: AccountArgs,
     ) -> Result<AccountState, ActorProcessingErr> {
         let account = args.log.account();
-        let book = Book::replay(account, args.spec, &args.log.lock())?;
+        let book = Book::replay(account, args.spec, &args.log.events())?;
         Ok(AccountState {
             book,
             clock: args.clock,

@@ -6,9 +6,47 @@
 //! Instead of a message per event, the actor raises a per-account "pending" flag and sends the
 //! account id on a channel only when the flag was down: the channel therefore never holds more
 //! than one entry per account, whatever the load.
+//!
+//! Events are stored in fixed-size segments rather than one growing `Vec`, so that a hot
+//! account with millions of events never copies its whole history when it grows.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Events per segment: large enough that segment bookkeeping is negligible, small enough that
+/// starting a new one costs little.
+const SEGMENT_EVENTS: usize = 4096;
+
+/// An append-only sequence of events in fixed-size segments.
+#[derive(Debug, Default)]
+struct Segments {
+    segments: Vec<Vec<Event>>,
+    len: usize,
+}
+
+impl Segments {
+    fn push(&mut self, event: Event) {
+        match self.segments.last_mut() {
+            Some(last) if last.len() < SEGMENT_EVENTS => last.push(event),
+            _ => {
+                let mut segment = Vec::with_capacity(SEGMENT_EVENTS);
+                segment.push(event);
+                self.segments.push(segment);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// The events from index `from` on, in order.
+    fn from(&self, from: usize) -> impl Iterator<Item = &Event> {
+        let first = from / SEGMENT_EVENTS;
+        self.segments
+            .iter()
+            .skip(first)
+            .flatten()
+            .skip(from - first * SEGMENT_EVENTS)
+    }
+}
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -20,7 +58,7 @@ pub struct AccountLog {
     /// The account.
     account: AccountId,
     /// Every event of the account so far, in `seq` order.
-    events: Mutex<Vec<Event>>,
+    events: Mutex<Segments>,
     /// Raised when events were appended that the consumer has not been told about.
     pending: AtomicBool,
     /// Where the account id is sent when new events wait; `None` when nobody consumes.
@@ -32,7 +70,7 @@ impl AccountLog {
     pub fn new(account: AccountId, notify: Option<UnboundedSender<AccountId>>) -> Arc<AccountLog> {
         Arc::new(AccountLog {
             account,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(Segments::default()),
             pending: AtomicBool::new(false),
             notify,
         })
@@ -48,7 +86,11 @@ impl AccountLog {
         if events.is_empty() {
             return;
         }
-        self.lock().extend(events);
+        let mut stored = self.lock();
+        for event in events {
+            stored.push(event);
+        }
+        drop(stored);
         if !self.pending.swap(true, Ordering::AcqRel)
             && let Some(notify) = &self.notify
         {
@@ -58,19 +100,93 @@ impl AccountLog {
         }
     }
 
-    /// Locks the events for reading. The consumer lowers the pending flag first, so anything
-    /// appended after it reads raises the flag and notifies again.
-    pub fn read_pending(&self) -> MutexGuard<'_, Vec<Event>> {
+    /// Visits the events from index `from` on, in order, and returns how many events the
+    /// log holds. The consumer lowers the pending flag first, so anything appended after it
+    /// reads raises the flag and notifies again.
+    pub fn visit_from<E>(
+        &self,
+        from: usize,
+        mut visit: impl FnMut(&Event) -> Result<(), E>,
+    ) -> Result<usize, E> {
         self.pending.store(false, Ordering::Release);
-        self.lock()
+        let stored = self.lock();
+        for event in stored.from(from) {
+            visit(event)?;
+        }
+        Ok(stored.len)
     }
 
-    /// Locks the events, for replay after a crash or for inspection in tests.
-    pub fn lock(&self) -> MutexGuard<'_, Vec<Event>> {
-        // A poisoned lock means a thread panicked while appending; the Vec itself is still
-        // whole (extend either completed or did not start growing it), so keep using it.
+    /// A copy of every event, for replay after a crash or for inspection in tests.
+    pub fn events(&self) -> Vec<Event> {
+        self.lock().from(0).cloned().collect()
+    }
+
+    /// How many events the log holds.
+    pub fn len(&self) -> usize {
+        self.lock().len
+    }
+
+    /// Whether the log holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Segments> {
+        // A poisoned lock means a thread panicked while appending; every pushed event is
+        // whole, so keep using it.
         self.events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::types::EventKind;
+
+    fn event(seq: u64) -> Event {
+        let kind = EventKind::Expired {
+            pool: "credits".into(),
+            lot: 0,
+            credits: seq,
+        };
+        Event {
+            account: 0,
+            seq,
+            at_ms: 0,
+            kind,
+        }
+    }
+
+    #[test]
+    fn events_read_back_in_order_across_segments_from_any_index() {
+        let log = AccountLog::new(0, None);
+        let total = SEGMENT_EVENTS as u64 * 2 + 7;
+        log.append((0..total).map(event).collect());
+        assert_eq!(log.len() as u64, total);
+        for from in [
+            0,
+            1,
+            SEGMENT_EVENTS - 1,
+            SEGMENT_EVENTS,
+            SEGMENT_EVENTS + 3,
+            total as usize,
+        ] {
+            let mut seen = Vec::new();
+            let len = log
+                .visit_from(from, |e| {
+                    seen.push(e.seq);
+                    Ok::<_, ()>(())
+                })
+                .unwrap();
+            assert_eq!(len as u64, total);
+            assert_eq!(
+                seen,
+                (from as u64..total).collect::<Vec<_>>(),
+                "from {from}"
+            );
+        }
+        assert_eq!(log.events().len() as u64, total);
     }
 }

@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod clock;
 pub mod context;
+pub mod credits;
 pub mod faults;
 pub mod latency;
 pub mod progress;
@@ -143,7 +144,8 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
     let sink = consumer
         .await
         .map_err(|err| RunError::Setup(format!("the journal consumer failed: {err}")))??;
-    let (sink_counts, verdict) = sink.finish()?;
+    let (mut sink_counts, verdict) = sink.finish()?;
+    let credits = std::mem::take(&mut sink_counts.credits).finish();
     Ok(RunResult {
         elapsed_s,
         interrupted,
@@ -152,7 +154,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
         latency: ctx.latency.merged(),
         verdict,
         restarts,
-        credits: setup::credit_totals(&setup.logs),
+        credits,
         virtual_end_ms,
     })
 }

@@ -1,7 +1,6 @@
 //! Turning a plan into a running ledger: the clock, one log per account, the ledger
 //! implementation chosen with `--ledger`, and the starting pack grants.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -9,10 +8,9 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use crate::accounts::{self, KEY_RETENTION_MS};
 use crate::ledger::actor::AccountArgs;
-use crate::ledger::book::PoolTotals;
 use crate::ledger::flawed::{Flaw, FlawedLedger};
 use crate::ledger::{
-    AccountId, AccountLog, AccountSpec, ActorLedger, Clock, EventKind, GrantRequest, Ledger, TimeMs,
+    AccountId, AccountLog, AccountSpec, ActorLedger, Clock, GrantRequest, Ledger, TimeMs,
 };
 use crate::scenario::{Arrival, Pace, Plan, RunDuration};
 
@@ -223,51 +221,4 @@ pub fn speedup(plan: &Plan) -> u64 {
 fn key_retention_ms(ttl_ms: TimeMs, speedup: u64) -> TimeMs {
     let retry_ms = (RETRY_WINDOW_MS + 1000).saturating_mul(speedup);
     KEY_RETENTION_MS.max(ttl_ms.saturating_add(retry_ms).saturating_mul(2))
-}
-
-/// Credits per pool summed over every account, folded from the journal (so it works for the
-/// flawed ledgers too). `remaining` is what is neither charged, expired nor held.
-pub fn credit_totals(logs: &[Arc<AccountLog>]) -> BTreeMap<String, PoolTotals> {
-    let mut totals: BTreeMap<String, PoolTotals> = BTreeMap::new();
-    let sum = |draws: &[crate::ledger::Draw]| draws.iter().map(|d| d.credits).sum::<u64>();
-    for log in logs {
-        for event in log.lock().iter() {
-            match &event.kind {
-                EventKind::Granted { pool, credits, .. } => {
-                    pool_entry(&mut totals, pool).granted += credits
-                }
-                EventKind::Reserved { pool, credits, .. } => {
-                    pool_entry(&mut totals, pool).held += credits
-                }
-                EventKind::Committed {
-                    pool,
-                    charged,
-                    returned,
-                    ..
-                } => {
-                    let t = pool_entry(&mut totals, pool);
-                    t.charged += charged;
-                    t.held = t.held.saturating_sub(charged + sum(returned));
-                }
-                EventKind::Released { pool, returned, .. } => {
-                    let t = pool_entry(&mut totals, pool);
-                    t.held = t.held.saturating_sub(sum(returned));
-                }
-                EventKind::Expired { pool, credits, .. } => {
-                    pool_entry(&mut totals, pool).expired += credits
-                }
-                EventKind::Rejected { .. }
-                | EventKind::Unlimited { .. }
-                | EventKind::Warning { .. } => {}
-            }
-        }
-    }
-    for t in totals.values_mut() {
-        t.remaining = t.granted.saturating_sub(t.charged + t.expired + t.held);
-    }
-    totals
-}
-
-fn pool_entry<'a>(totals: &'a mut BTreeMap<String, PoolTotals>, pool: &str) -> &'a mut PoolTotals {
-    totals.entry(pool.to_string()).or_default()
 }

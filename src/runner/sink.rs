@@ -10,13 +10,16 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 
+use super::credits::CreditTotals;
 use crate::check::{Checker, Verdict};
 use crate::journal::{JournalError, JournalWriter, StepRecord, StepWriter};
 use crate::ledger::{AccountId, AccountLog, Event, EventKind};
 
 /// What the consumer counted beside the checker's verdict.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SinkCounts {
+    /// Credits per pool over every account.
+    pub credits: CreditTotals,
     /// Events read.
     pub events: u64,
     /// Low-balance warnings raised.
@@ -68,12 +71,8 @@ impl JournalSink {
     /// Consumes whatever the account appended since last time.
     pub fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
         let log = self.logs[account as usize].clone();
-        let events = log.read_pending();
         let from = self.cursors[account as usize];
-        for event in &events[from..] {
-            self.observe(event)?;
-        }
-        self.cursors[account as usize] = events.len();
+        self.cursors[account as usize] = log.visit_from(from, |event| self.observe(event))?;
         Ok(())
     }
 
@@ -87,6 +86,7 @@ impl JournalSink {
 
     fn observe(&mut self, event: &Event) -> Result<(), JournalError> {
         self.counts.events += 1;
+        self.counts.credits.observe(event);
         match &event.kind {
             EventKind::Warning { .. } => self.counts.warnings += 1,
             EventKind::Released {

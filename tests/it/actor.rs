@@ -91,7 +91,8 @@ async fn hundreds_of_concurrent_tasks_agree_with_the_final_balance() {
     assert_eq!(balance.held, 0);
     assert_eq!(balance.available + told_charged, GRANTED);
     // The journal agrees too: replaying it gives the same balance.
-    let replayed = creditsim::ledger::Book::replay(0, AccountSpec::default(), &log.lock()).unwrap();
+    let replayed =
+        creditsim::ledger::Book::replay(0, AccountSpec::default(), &log.events()).unwrap();
     assert_eq!(replayed.balance("credits"), balance);
     ledger.stop();
 }
