@@ -174,7 +174,7 @@ fn the_offline_checker_agrees_with_the_online_one() {
 #[test]
 fn ctrl_c_stops_cleanly_and_still_writes_the_partial_results() {
     let out = temp_dir("ctrl-c");
-    let mut child = creditsim()
+    let child = creditsim()
         .arg("run")
         .arg(scenario("aistudios"))
         .args(["--json", "--out"])
