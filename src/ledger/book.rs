@@ -8,16 +8,19 @@
 mod apply;
 mod hash;
 mod keys;
+mod names;
 mod pool;
+mod pools;
 mod time;
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod timeouts;
 
 use self::apply::{RENEW_PREFIX, charged_parts, returned_parts};
 use self::keys::{Hold, HoldState, KeyRecord, KeyTable, RecordKind};
+use self::names::Names;
 pub use self::pool::Lot;
 use self::pool::Pool;
+use self::pools::{PoolId, Pools};
+use self::timeouts::Timeouts;
 use super::types::*;
 
 /// One account's ledger state.
@@ -71,13 +74,15 @@ pub struct Book {
     /// The id of the next lot.
     next_lot: LotId,
     /// Lots and totals per pool.
-    pools: BTreeMap<Arc<str>, Pool>,
+    pools: Pools,
     /// What each key did.
     keys: KeyTable,
     /// Open holds by (deadline, serial), to time them out in order.
-    timeouts: BTreeMap<(TimeMs, u64), Arc<str>>,
+    timeouts: Timeouts,
     /// For each recurring grant in `spec.recurring`, the number of the next one.
     renewals: Vec<u64>,
+    /// Pool and action names shared among key records; a cache, so not compared.
+    names: Names,
 }
 
 impl PartialEq for Book {
@@ -93,6 +98,7 @@ impl PartialEq for Book {
             keys,
             timeouts,
             renewals,
+            names: _,
         } = self;
         *account == other.account
             && *spec == other.spec
@@ -149,7 +155,7 @@ pub struct ReplayError {
 /// A commit that will charge an open hold, planned while the hold is borrowed.
 struct CommitPlan {
     key: Key,
-    pool: Arc<str>,
+    pool: PoolId,
     charged: Credits,
     back: Credits,
     charged_from: Vec<Draw>,
@@ -167,7 +173,7 @@ impl CommitPlan {
             }),
             HoldState::Open => Ok(CommitPlan {
                 key: key.to_string(),
-                pool: hold.pool.clone(),
+                pool: hold.pool,
                 charged: credits,
                 back: hold.credits - credits,
                 charged_from: charged_parts(hold.draws.as_slice(), credits).collect(),
@@ -201,10 +207,11 @@ impl Book {
             last_event_ms: 0,
             next_seq: 0,
             next_lot: 0,
-            pools: BTreeMap::new(),
+            pools: Pools::default(),
             keys: KeyTable::default(),
-            timeouts: BTreeMap::new(),
+            timeouts: Timeouts::default(),
             renewals,
+            names: Names::default(),
         }
     }
 
@@ -241,7 +248,7 @@ impl Book {
         let mut events = self.advance(now_ms);
         let now_ms = self.now_ms;
         let outcome = match self.keys.live(&req.key, now_ms, self.spec.key_retention_ms) {
-            Some(record) => repeat_reserve(record, req),
+            Some(record) => repeat_reserve(record, req, &self.pools),
             None => self.reserve_new(req, now_ms, &mut events),
         };
         Applied { outcome, events }
@@ -317,7 +324,7 @@ impl Book {
 
     /// The pools that have ever been granted or reserved on, in name order.
     pub fn pools(&self) -> impl Iterator<Item = &str> {
-        self.pools.keys().map(|name| &**name)
+        self.pools.iter().map(|(_, name, _)| name)
     }
 
     /// The pool's lots still in memory, in consumption order.
@@ -380,7 +387,8 @@ impl Book {
             self.emit(now_ms, kind, events);
             return ReserveOutcome::Unlimited;
         }
-        let pool = self.pools.get(req.pool.as_str());
+        let pool_id = self.pools.id(&req.pool);
+        let pool = pool_id.map(|id| self.pools.pool(id));
         let available = pool.map_or(0, Pool::available);
         if available < req.credits {
             self.emit(
@@ -404,7 +412,10 @@ impl Book {
             draws,
         };
         self.emit(now_ms, kind, events);
-        self.warn(&req.pool, available, now_ms, events);
+        // A pool that did not exist had nothing available, so nothing can have fallen.
+        if let Some(pool) = pool_id {
+            self.warn(pool, available, now_ms, events);
+        }
         ReserveOutcome::Reserved {
             held: req.credits,
             expires_at_ms,
@@ -425,16 +436,16 @@ impl Book {
             charged_from,
             returned,
         } = plan;
-        let expired = self.expired_returns(&pool, &returned, now_ms);
+        let expired = self.expired_returns(pool, &returned, now_ms);
         let kind = EventKind::Committed {
             key,
-            pool: pool.to_string(),
+            pool: self.pools.name(pool).to_string(),
             charged,
             charged_from,
             returned,
         };
         self.emit(now_ms, kind, events);
-        self.emit_expired(&pool, expired, now_ms, events);
+        self.emit_expired(pool, expired, now_ms, events);
         CommitOutcome::Committed {
             charged,
             returned: back,
@@ -448,18 +459,18 @@ impl Book {
         events: &mut Vec<Event>,
     ) -> ReleaseOutcome {
         let hold = self.open_hold_view(key).expect("the hold is open");
-        let (pool, back) = (hold.pool.clone(), hold.credits);
+        let (pool, back) = (hold.pool, hold.credits);
         let returned = hold.draws.as_slice().to_vec();
-        let expired = self.expired_returns(&pool, &returned, now_ms);
+        let expired = self.expired_returns(pool, &returned, now_ms);
         let (key, timed_out) = (key.to_string(), false);
         let kind = EventKind::Released {
             key,
-            pool: pool.to_string(),
+            pool: self.pools.name(pool).to_string(),
             timed_out,
             returned,
         };
         self.emit(now_ms, kind, events);
-        self.emit_expired(&pool, expired, now_ms, events);
+        self.emit_expired(pool, expired, now_ms, events);
         ReleaseOutcome::Released { returned: back }
     }
 
@@ -493,10 +504,8 @@ impl Book {
     }
 
     /// The parts of `returned` that go back to lots already expired at `now_ms`.
-    fn expired_returns(&self, pool: &str, returned: &[Draw], now_ms: TimeMs) -> Vec<Draw> {
-        let Some(pool) = self.pools.get(pool) else {
-            return Vec::new();
-        };
+    fn expired_returns(&self, pool: PoolId, returned: &[Draw], now_ms: TimeMs) -> Vec<Draw> {
+        let pool = self.pools.pool(pool);
         let expired = |draw: &&Draw| pool.lot(draw.lot).is_some_and(|l| l.is_expired_at(now_ms));
         returned.iter().filter(expired).copied().collect()
     }
@@ -504,13 +513,13 @@ impl Book {
     /// Journals the immediate expiry of credits returned to expired lots.
     fn emit_expired(
         &mut self,
-        pool: &str,
+        pool: PoolId,
         expired: Vec<Draw>,
         at_ms: TimeMs,
         events: &mut Vec<Event>,
     ) {
         for Draw { lot, credits } in expired {
-            let pool = pool.to_string();
+            let pool = self.pools.name(pool).to_string();
             self.emit(at_ms, EventKind::Expired { pool, lot, credits }, events);
         }
     }
@@ -534,18 +543,19 @@ impl Book {
 
     /// Journals one event: applies it to the book and appends it to `out`. A live event that
     /// does not apply is a bug in the book, so it stops the program (TIGER_STYLE).
+    /// The event is built in place in `out` and applied from there, which saves copying it.
     fn emit(&mut self, at_ms: TimeMs, kind: EventKind, out: &mut Vec<Event>) {
-        let event = Event {
+        out.push(Event {
             account: self.account,
             seq: self.next_seq,
             at_ms,
             kind,
-        };
-        if let Err(why) = self.apply(&event) {
+        });
+        let event = out.last().expect("just pushed");
+        if let Err(why) = self.apply(event) {
             panic!("the book broke its own rules at {event:?}: {why}");
         }
         debug_assert!(self.pools.values().all(|pool| pool.totals.conserves()));
-        out.push(event);
     }
 }
 
@@ -561,10 +571,10 @@ fn rejected(req: &ReserveRequest, reason: Rejection) -> EventKind {
 }
 
 /// The first outcome of a reserve repeated under its key, or a conflict.
-fn repeat_reserve(record: &KeyRecord, req: &ReserveRequest) -> ReserveOutcome {
+fn repeat_reserve(record: &KeyRecord, req: &ReserveRequest, pools: &Pools) -> ReserveOutcome {
     match &record.kind {
         RecordKind::Hold(hold) => {
-            let same = *hold.pool == *req.pool
+            let same = pools.name(hold.pool) == req.pool
                 && *hold.action == *req.action
                 && hold.credits == req.credits
                 && record.at_ms.saturating_add(req.ttl_ms) == hold.expires_at_ms;

@@ -2,18 +2,16 @@
 //! the events they emit through this same code, so a replayed book equals the live one by
 //! construction; replay adds only the checks that a journal may fail.
 
-use std::sync::Arc;
-
 use super::Book;
 use super::keys::{Draws, Hold, HoldState, KeyRecord, RecordKind};
 use super::pool::{Lot, Pool};
+use super::pools::{PoolId, Pools};
 use crate::ledger::types::*;
 
 /// What closing a hold needs once its record is updated.
 struct Closing {
-    key: Arc<str>,
     serial: u64,
-    pool: Arc<str>,
+    pool: PoolId,
     deadline_ms: TimeMs,
     draws: Draws,
 }
@@ -25,9 +23,8 @@ impl Closing {
             unreachable!("only holds close")
         };
         Closing {
-            key: record.key.clone(),
             serial: record.serial,
-            pool: hold.pool.clone(),
+            pool: hold.pool,
             deadline_ms: hold.expires_at_ms,
             draws: hold.draws.take(),
         }
@@ -38,13 +35,14 @@ impl Closing {
 /// most at it).
 fn open_hold<'r>(
     record: &'r mut KeyRecord,
-    pool: &str,
+    (pools, pool): (&Pools, &str),
     (at_ms, timeout): (TimeMs, bool),
 ) -> Result<&'r mut Hold, String> {
     let RecordKind::Hold(hold) = &mut record.kind else {
         return Err("the key is not a hold".into());
     };
-    if hold.state != HoldState::Open || &*hold.pool != pool || hold.expires_at_ms < at_ms {
+    let in_pool = pools.name(hold.pool) == pool;
+    if hold.state != HoldState::Open || !in_pool || hold.expires_at_ms < at_ms {
         return Err("the hold is not open in this pool at this time".into());
     }
     if !timeout && hold.expires_at_ms == at_ms {
@@ -200,21 +198,19 @@ impl Book {
             self.renewals[index] += 1;
         } else {
             let kind = RecordKind::Grant {
-                pool: pool.into(),
+                pool: self.names.get(pool),
                 credits: lot.remaining,
                 source: lot.source,
                 expires_at_ms: lot.expires_at_ms,
                 priority: lot.priority,
                 lot: lot.id,
             };
-            let retention = (at_ms, self.spec.key_retention_ms);
-            let record = |key| KeyRecord {
-                key,
+            let record = KeyRecord {
                 serial: seq,
                 at_ms,
                 kind,
             };
-            self.keys.claim(key, retention, record)?;
+            self.keys.claim(key, self.spec.key_retention_ms, record)?;
         }
         self.next_lot = self
             .next_lot
@@ -262,7 +258,8 @@ impl Book {
         if entry.take(draws, at_ms)? != credits {
             return Err("the draws do not add up to the credits held".into());
         }
-        let (action, draws, state) = (action.into(), Draws::from_slice(draws), HoldState::Open);
+        let action = self.names.get(action);
+        let (draws, state) = (Draws::from_slice(draws), HoldState::Open);
         let hold = Hold {
             pool,
             action,
@@ -272,14 +269,13 @@ impl Book {
             state,
         };
         let kind = RecordKind::Hold(hold);
-        let retention = (at_ms, self.spec.key_retention_ms);
-        let key = self.keys.claim(key, retention, |key| KeyRecord {
-            key,
+        let record = KeyRecord {
             serial: seq,
             at_ms,
             kind,
-        })?;
-        self.timeouts.insert((expires_at_ms, seq), key);
+        };
+        let key = self.keys.claim(key, self.spec.key_retention_ms, record)?;
+        self.timeouts.insert(expires_at_ms, seq, key);
         Ok(())
     }
 
@@ -291,20 +287,19 @@ impl Book {
         (pool, action, credits): (&str, &str, Credits),
         rejection: Option<Rejection>,
     ) -> Result<(), String> {
-        let (pool, action) = (pool.into(), action.into());
+        let (pool, action) = (self.names.get(pool), self.names.get(action));
         let kind = RecordKind::Refused {
             pool,
             action,
             credits,
             rejection,
         };
-        let retention = (at_ms, self.spec.key_retention_ms);
-        self.keys.claim(key, retention, |key| KeyRecord {
-            key,
+        let record = KeyRecord {
             serial: seq,
             at_ms,
             kind,
-        })?;
+        };
+        self.keys.claim(key, self.spec.key_retention_ms, record)?;
         Ok(())
     }
 
@@ -318,7 +313,7 @@ impl Book {
         returned: &[Draw],
     ) -> Result<(), String> {
         let record = self.keys.get_mut(key).ok_or("no hold under this key")?;
-        let hold = open_hold(record, pool, (at_ms, false))?;
+        let hold = open_hold(record, (&self.pools, pool), (at_ms, false))?;
         if charged > hold.credits {
             return Err("it charges more than was held".into());
         }
@@ -347,7 +342,7 @@ impl Book {
         returned: &[Draw],
     ) -> Result<(), String> {
         let record = self.keys.get_mut(key).ok_or("no hold under this key")?;
-        let hold = open_hold(record, pool, (at_ms, timed_out))?;
+        let hold = open_hold(record, (&self.pools, pool), (at_ms, timed_out))?;
         if timed_out && at_ms != hold.expires_at_ms {
             return Err("a timeout must happen at the hold's deadline".into());
         }
@@ -373,24 +368,17 @@ impl Book {
         charged: Credits,
         returned: &[Draw],
     ) -> Result<(), String> {
-        let entry = self.pools.get_mut(&*closing.pool).ok_or("unknown pool")?;
+        let entry = self.pools.pool_mut(closing.pool);
         entry.close_hold(closing.draws.as_slice(), charged, returned)?;
-        self.timeouts.remove(&(closing.deadline_ms, closing.serial));
-        self.keys.note_closed(at_ms, closing.key, closing.serial);
+        let key = self.timeouts.remove(closing.deadline_ms, closing.serial);
+        let key = key.ok_or("the open hold has no timeout")?;
+        self.keys.note_closed(at_ms, key, closing.serial);
         Ok(())
     }
 
-    /// The pool named `pool`, created empty if new.
-    pub(super) fn pool_entry(&mut self, pool: &str) -> (Arc<str>, &mut Pool) {
-        if !self.pools.contains_key(pool) {
-            self.pools.insert(Arc::from(pool), Pool::default());
-        }
-        let name = self
-            .pools
-            .get_key_value(pool)
-            .expect("just inserted")
-            .0
-            .clone();
-        (name, self.pools.get_mut(pool).expect("just inserted"))
+    /// The pool named `pool`, created empty if new, with its id.
+    pub(super) fn pool_entry(&mut self, pool: &str) -> (PoolId, &mut Pool) {
+        let id = self.pools.id_or_insert(pool);
+        (id, self.pools.pool_mut(id))
     }
 }

@@ -12,13 +12,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::hash::FastHash;
+use super::pools::PoolId;
 use crate::ledger::types::{Credits, Draw, LotId, Rejection, Source, TimeMs};
 
 /// One key's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct KeyRecord {
-    /// The key itself, shared with the table, so that closing a hold needs one lookup.
-    pub key: Arc<str>,
     /// The seq of the event that created the record; tells a reused key's records apart.
     pub serial: u64,
     /// When the request was made.
@@ -34,10 +33,10 @@ pub(crate) enum RecordKind {
     Hold(Hold),
     /// A reserve that was refused or found unlimited; its ttl had no effect and is not kept.
     Refused {
-        /// The request's pool.
-        pool: Box<str>,
-        /// The request's action.
-        action: Box<str>,
+        /// The request's pool (a shared name, see `Names`).
+        pool: Arc<str>,
+        /// The request's action (a shared name).
+        action: Arc<str>,
         /// The request's credits.
         credits: Credits,
         /// `None` for unlimited.
@@ -45,8 +44,8 @@ pub(crate) enum RecordKind {
     },
     /// A grant by hand (scheduled grants are not recorded: the schedule prevents repeats).
     Grant {
-        /// The request's pool.
-        pool: Box<str>,
+        /// The request's pool (a shared name).
+        pool: Arc<str>,
         /// The request's credits.
         credits: Credits,
         /// The request's source.
@@ -64,9 +63,9 @@ pub(crate) enum RecordKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Hold {
     /// The pool drawn on.
-    pub pool: Arc<str>,
-    /// The action paid for, for duplicate detection.
-    pub action: Box<str>,
+    pub pool: PoolId,
+    /// The action paid for, for duplicate detection (a shared name).
+    pub action: Arc<str>,
     /// Credits held, the sum of `draws`.
     pub credits: Credits,
     /// When the hold times out.
@@ -192,24 +191,25 @@ impl KeyTable {
         self.records.get_mut(key)
     }
 
-    /// Records a new request under `key`, unless a record there is not yet forgotten at
-    /// `at_ms`; a forgotten one is replaced. Returns the stored key.
+    /// Records `record` under `key`, unless a record there is not yet forgotten at the
+    /// record's time; a forgotten one is replaced. Returns the stored key, which the timeout
+    /// index and the pruning queue share.
     pub fn claim(
         &mut self,
         key: &str,
-        (at_ms, retention_ms): (TimeMs, TimeMs),
-        make: impl FnOnce(Arc<str>) -> KeyRecord,
+        retention_ms: TimeMs,
+        record: KeyRecord,
     ) -> Result<Arc<str>, String> {
         let key: Arc<str> = Arc::from(key);
         let record = match self.records.entry(key.clone()) {
             Entry::Occupied(mut entry) => {
-                if !entry.get().is_forgotten(at_ms, retention_ms) {
+                if !entry.get().is_forgotten(record.at_ms, retention_ms) {
                     return Err(format!("key {key} is already in use"));
                 }
-                entry.insert(make(key.clone()));
+                entry.insert(record);
                 entry.into_mut()
             }
-            Entry::Vacant(entry) => entry.insert(make(key.clone())),
+            Entry::Vacant(entry) => entry.insert(record),
         };
         if let Some(closed_at_ms) = record.closed_at_ms() {
             let serial = record.serial;
@@ -232,12 +232,12 @@ impl KeyTable {
                 break;
             }
             let front = self.closed.pop_front().expect("front exists");
-            let same = self
-                .records
-                .get(&*front.key)
-                .is_some_and(|r| r.serial == front.serial);
-            if same {
-                self.records.remove(&*front.key);
+            // One lookup: the queue owns a reference to the key, which the entry takes.
+            match self.records.entry(front.key) {
+                Entry::Occupied(entry) if entry.get().serial == front.serial => {
+                    entry.remove();
+                }
+                _ => {}
             }
         }
     }

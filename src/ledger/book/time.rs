@@ -1,9 +1,8 @@
 //! Virtual time: what the book does on its own as time passes — hold timeouts, lot expiries
 //! and scheduled grants — and the low-balance warnings those changes raise.
 
-use std::sync::Arc;
-
 use super::Book;
+use super::pools::PoolId;
 use crate::ledger::types::*;
 
 /// When the `k`-th grant of `grant` is due: `k * every_ms`. A grant with `every_ms == 0` is
@@ -24,6 +23,15 @@ pub(crate) fn renewal_expiry_ms(grant: &RecurringGrant, at_ms: TimeMs) -> Option
     }
 }
 
+/// The earlier of two optional times. Written out because `[a, b, c].into_iter().flatten()
+/// .min()` compiled to stack copies that stalled every call of the hot `advance`.
+fn earliest(a: Option<TimeMs>, b: Option<TimeMs>) -> Option<TimeMs> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 impl Book {
     /// Runs every scheduled change due at or before `now_ms` (clamped to never go back) in
     /// time order, appending the events to `out`.
@@ -37,10 +45,7 @@ impl Book {
 
     /// The earliest time at which something is scheduled to happen.
     fn next_due_ms(&self) -> Option<TimeMs> {
-        let timeout = self
-            .timeouts
-            .first_key_value()
-            .map(|(&(at_ms, _), _)| at_ms);
+        let timeout = self.timeouts.first().map(|(at_ms, _)| at_ms);
         let expiry = self
             .pools
             .values()
@@ -49,7 +54,7 @@ impl Book {
         let renewal = (self.spec.recurring.iter().zip(&self.renewals))
             .filter_map(|(grant, &k)| renewal_due_ms(grant, k))
             .min();
-        [timeout, expiry, renewal].into_iter().flatten().min()
+        earliest(earliest(timeout, expiry), renewal)
     }
 
     /// Everything due at `at_ms`: timeouts, then expiries, then renewals, then warnings.
@@ -59,24 +64,22 @@ impl Book {
         self.expire_lots(at_ms, out);
         self.renew(at_ms, out);
         for (pool, available) in before {
-            self.warn(&pool, available, at_ms, out);
+            self.warn(pool, available, at_ms, out);
         }
     }
 
     /// Each pool's available balance, to compare after a change; empty without thresholds.
-    fn available_by_pool(&self) -> Vec<(Arc<str>, Credits)> {
+    fn available_by_pool(&self) -> Vec<(PoolId, Credits)> {
         if self.spec.warn_thresholds.is_empty() {
             return Vec::new();
         }
         let pools = self.pools.iter();
-        pools
-            .map(|(name, pool)| (name.clone(), pool.available()))
-            .collect()
+        pools.map(|(id, _, pool)| (id, pool.available())).collect()
     }
 
     /// Releases the holds whose deadline is `at_ms`, in the order they were made.
     fn time_out_holds(&mut self, at_ms: TimeMs, out: &mut Vec<Event>) {
-        while let Some((&(deadline_ms, _), key)) = self.timeouts.first_key_value() {
+        while let Some((deadline_ms, key)) = self.timeouts.first() {
             if deadline_ms > at_ms {
                 break;
             }
@@ -84,32 +87,29 @@ impl Book {
             let hold = self
                 .open_hold_view(&key)
                 .expect("a timeout names an open hold");
-            let (pool, returned) = (hold.pool.clone(), hold.draws.as_slice().to_vec());
-            let expired = self.expired_returns(&pool, &returned, at_ms);
+            let (pool, returned) = (hold.pool, hold.draws.as_slice().to_vec());
+            let expired = self.expired_returns(pool, &returned, at_ms);
             let (key, timed_out) = (key.to_string(), true);
             let kind = EventKind::Released {
                 key,
-                pool: pool.to_string(),
+                pool: self.pools.name(pool).to_string(),
                 timed_out,
                 returned,
             };
             self.emit(at_ms, kind, out);
-            self.emit_expired(&pool, expired, at_ms, out);
+            self.emit_expired(pool, expired, at_ms, out);
         }
     }
 
     /// Expires what is left in lots whose expiry is `at_ms` (or earlier).
     fn expire_lots(&mut self, at_ms: TimeMs, out: &mut Vec<Event>) {
         let mut due = Vec::new();
-        for (name, pool) in &self.pools {
-            due.extend(
-                pool.due_expiries(at_ms)
-                    .into_iter()
-                    .map(|d| (name.clone(), d)),
-            );
+        for (id, _, pool) in self.pools.iter() {
+            due.extend(pool.due_expiries(at_ms).into_iter().map(|d| (id, d)));
         }
         for (pool, draw) in due {
-            let (pool, lot, credits) = (pool.to_string(), draw.lot, draw.credits);
+            let pool = self.pools.name(pool).to_string();
+            let (lot, credits) = (draw.lot, draw.credits);
             self.emit(at_ms, EventKind::Expired { pool, lot, credits }, out);
         }
     }
@@ -146,19 +146,19 @@ impl Book {
     /// it was `before`.
     pub(super) fn warn(
         &mut self,
-        pool: &str,
+        pool: PoolId,
         before: Credits,
         at_ms: TimeMs,
         out: &mut Vec<Event>,
     ) {
-        let after = self.pools.get(pool).map_or(0, |p| p.available());
+        let after = self.pools.pool(pool).available();
         if after >= before {
             return;
         }
         for index in 0..self.spec.warn_thresholds.len() {
             let threshold = self.spec.warn_thresholds[index];
             if before >= threshold && after < threshold {
-                let (pool, available) = (pool.to_string(), after);
+                let (pool, available) = (self.pools.name(pool).to_string(), after);
                 self.emit(
                     at_ms,
                     EventKind::Warning {
