@@ -43,9 +43,9 @@ pub struct AgentArgs {
 pub struct AgentState {
     ctx: Arc<RunContext>,
     steps: StepGen,
-    /// Quotes by (action, params) identity: a drawn workload shares one `Arc` per entry, so
-    /// this is a handful of entries; a trace row has its own and is quoted afresh.
-    quotes: HashMap<(usize, usize), Option<Quote>>,
+    /// Priced steps by (action, params) identity: a drawn workload shares one `Arc` per
+    /// entry, so this is a handful of entries; a trace row has its own.
+    quotes: HashMap<(usize, usize), Option<Arc<Priced>>>,
     /// The last reserve the ledger answered, for the key-reuse fault.
     last_reserve: Option<ReserveRequest>,
 }
@@ -96,8 +96,14 @@ impl Actor for UserAgent {
     }
 }
 
+/// A step's quote and its parameters as recorded, computed once per workload entry.
+struct Priced {
+    quote: Quote,
+    params_text: String,
+}
+
 impl AgentState {
-    fn quote(&mut self, step: &Step) -> Option<Quote> {
+    fn quote(&mut self, step: &Step) -> Option<Arc<Priced>> {
         let id = (
             Arc::as_ptr(&step.action) as *const u8 as usize,
             Arc::as_ptr(&step.params) as usize,
@@ -105,7 +111,11 @@ impl AgentState {
         let model = &self.ctx.model;
         self.quotes
             .entry(id)
-            .or_insert_with(|| model.quote(&step.action, &step.params).ok())
+            .or_insert_with(|| {
+                let quote = model.quote(&step.action, &step.params).ok()?;
+                let params_text = encode_params(&step.params);
+                Some(Arc::new(Priced { quote, params_text }))
+            })
             .clone()
     }
 
@@ -116,15 +126,18 @@ impl AgentState {
         if let Some(at) = intended {
             tokio::time::sleep_until(at).await;
         }
-        let quote = self.quote(step);
+        let priced = self.quote(step);
+        let quote = priced.as_ref().map(|p| &p.quote);
         let mut record = StepRecord {
             agent: step.agent,
             account: step.account,
             key: step.key(),
             action: step.action.to_string(),
-            params: encode_params(&step.params),
-            quote_min: quote.as_ref().map_or(0, |q| q.credits.min),
-            quote_max: quote.as_ref().map_or(0, |q| q.credits.max),
+            params: priced
+                .as_ref()
+                .map_or_else(|| encode_params(&step.params), |p| p.params_text.clone()),
+            quote_min: quote.map_or(0, |q| q.credits.min),
+            quote_max: quote.map_or(0, |q| q.credits.max),
             failed: step.fails,
             told: Told::NotCharged,
         };
