@@ -6,10 +6,11 @@
 //!
 //! - [`pricing`]: vendor models as TOML data, and the arithmetic that prices an action.
 //! - [`accounts`]: turns a vendor plan, seats and packs into ledger terms.
-//! - [`ledger`]: `Book` (every ledger rule, synchronous), the account actor and the `Ledger`
-//!   interface through which the runner reaches accounts.
+//! - [`ledger`]: `Book` (every ledger rule, synchronous); the account actor, its supervisor
+//!   and its log (the journal it replays after a crash); the `Ledger` interface through which
+//!   the runner reaches accounts; and the deliberately flawed ledgers the checker must catch.
 //! - [`scenario`]: scenario files and traces: what a run does.
-//! - [`runner`]: spawns account and user-agent actors and drives a run.
+//! - [`runner`]: spawns account and user-agent actors, injects faults, and drives a run.
 //! - [`journal`]: `journal.csv` and `steps.csv`, the saved events and agents' views that the
 //!   offline checker reads.
 //! - [`check`]: the invariant checker, online during a run and offline over a journal.
