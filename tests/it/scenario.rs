@@ -1,8 +1,7 @@
 //! Scenario files, step generation, traces and `creditsim generate`.
 //!
 //! Validation of vendor ids goes through the `Catalog` seam: most tests use the small
-//! catalogs below, so they exercise this module alone. Tests marked `needs pricing` use the
-//! real vendor models and pass once the pricing module replaces its stub.
+//! catalogs below, so they exercise this module alone; a few use the real vendor models.
 
 use std::collections::BTreeSet;
 use std::fs;
