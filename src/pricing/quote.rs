@@ -210,10 +210,10 @@ pub(crate) fn check_param(name: &str, param: &Param) -> Result<(), String> {
             );
         }
     }
-    if let (Some(min), Some(max)) = (param.min, param.max) {
-        if min > max {
-            return Err(format!("min {min} exceeds max {max}"));
-        }
+    if let (Some(min), Some(max)) = (param.min, param.max)
+        && min > max
+    {
+        return Err(format!("min {min} exceeds max {max}"));
     }
     let Some(default) = &param.default else {
         return Ok(());

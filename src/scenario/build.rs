@@ -442,15 +442,15 @@ fn trace_arrival(
         let message = "not allowed with `trace`: the trace's send times fix the rate";
         return Err(src.error(rate.span(), "rate_per_s", message));
     }
-    if let Some(mode) = a.and_then(|a| a.mode.as_ref()) {
-        if (*mode.get_ref() == ArrivalMode::Open) != open {
-            let found = if open {
-                "open (its rows have send times)"
-            } else {
-                "closed (its rows have no send times)"
-            };
-            return Err(src.error(mode.span(), "mode", format!("the trace is {found}")));
-        }
+    if let Some(mode) = a.and_then(|a| a.mode.as_ref())
+        && (*mode.get_ref() == ArrivalMode::Open) != open
+    {
+        let found = if open {
+            "open (its rows have send times)"
+        } else {
+            "closed (its rows have no send times)"
+        };
+        return Err(src.error(mode.span(), "mode", format!("the trace is {found}")));
     }
     if open {
         if let Some(think) = a.and_then(|a| a.think_ms.as_ref()) {

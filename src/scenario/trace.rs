@@ -284,13 +284,13 @@ impl Reader<'_> {
         let earlier = by_agent[agent as usize]
             .last()
             .and_then(|&i| rows[i].send_at_us);
-        if let (Some(now), Some(before)) = (send_at_us, earlier) {
-            if now < before {
-                let message = format!(
-                    "expected a time not before agent {agent}'s previous step ({before}), got {now}"
-                );
-                return Err(self.at(row, 0, Some(HEADER[0]), message));
-            }
+        if let (Some(now), Some(before)) = (send_at_us, earlier)
+            && now < before
+        {
+            let message = format!(
+                "expected a time not before agent {agent}'s previous step ({before}), got {now}"
+            );
+            return Err(self.at(row, 0, Some(HEADER[0]), message));
         }
         let (action, params) = self.action(row)?;
         Ok(Step {
