@@ -45,19 +45,19 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
     let _ = writeln!(
         out,
         "{} · vendor {} · ledger {} · seed {}{}{}",
-        s.scenario,
-        s.vendor,
-        s.ledger,
-        s.seed,
-        if s.deterministic {
+        s.labels.scenario,
+        s.labels.vendor,
+        s.labels.ledger,
+        s.labels.seed,
+        if s.labels.deterministic {
             " · deterministic"
         } else {
             ""
         },
-        if s.faults.is_empty() {
+        if s.labels.faults.is_empty() {
             String::new()
         } else {
-            format!(" · faults {}", s.faults.join(","))
+            format!(" · faults {}", s.labels.faults.join(","))
         }
     );
     if s.interrupted {
@@ -129,7 +129,7 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
         let _ = writeln!(out, "threshold breached: {}", breach.message);
     }
     if !s.ok {
-        let _ = writeln!(out, "reproduce with: {}", s.reproduce);
+        let _ = writeln!(out, "reproduce with: {}", s.labels.reproduce);
     }
     out
 }

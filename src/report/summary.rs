@@ -69,18 +69,10 @@ pub struct BreachReport {
 pub struct Summary {
     /// Every invariant held (or was not checked because the checker was off).
     pub ok: bool,
-    /// The scenario's name.
-    pub scenario: String,
-    /// The vendor model's id.
-    pub vendor: String,
-    /// The ledger implementation (`actor`, or a flawed one).
-    pub ledger: String,
-    /// The seed.
-    pub seed: u64,
-    /// Whether the run was deterministic (single thread, virtual time).
-    pub deterministic: bool,
-    /// The faults injected, by name.
-    pub faults: Vec<String>,
+    /// What ran: scenario, vendor, ledger, seed, mode, faults and the reproducing command
+    /// (flattened into the top level of the JSON).
+    #[serde(flatten)]
+    pub labels: RunLabels,
     /// Whether Ctrl-C cut the run short (the results cover what ran).
     pub interrupted: bool,
     /// Real seconds the steps took.
@@ -105,23 +97,22 @@ pub struct Summary {
     pub violations_total: u64,
     /// The scenario's thresholds that were breached.
     pub thresholds: Vec<BreachReport>,
-    /// The command that reproduces this run.
-    pub reproduce: String,
 }
 
-/// What the summary needs besides the run's result.
+/// What ran, as opposed to what happened.
+#[derive(Clone, Debug, Serialize)]
 pub struct RunLabels {
     /// The scenario's name.
     pub scenario: String,
-    /// The vendor id.
+    /// The vendor model's id.
     pub vendor: String,
-    /// The ledger name.
+    /// The ledger implementation (`actor`, or a flawed one).
     pub ledger: String,
     /// The seed.
     pub seed: u64,
-    /// Deterministic mode.
+    /// Whether the run was deterministic (single thread, virtual time).
     pub deterministic: bool,
-    /// Faults by name.
+    /// The faults injected, by name (ordinary generation failures are not listed).
     pub faults: Vec<String>,
     /// The command that reproduces the run.
     pub reproduce: String,
@@ -157,12 +148,7 @@ impl Summary {
         let verdict = result.verdict.as_ref();
         Summary {
             ok: verdict.is_none_or(Verdict::ok),
-            scenario: labels.scenario,
-            vendor: labels.vendor,
-            ledger: labels.ledger,
-            seed: labels.seed,
-            deterministic: labels.deterministic,
-            faults: labels.faults,
+            labels,
             interrupted: result.interrupted,
             elapsed_s: result.elapsed_s,
             virtual_end_ms: result.virtual_end_ms,
@@ -179,7 +165,6 @@ impl Summary {
                 .iter()
                 .map(breach_report)
                 .collect(),
-            reproduce: labels.reproduce,
         }
     }
 }
