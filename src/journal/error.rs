@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// The file could not be opened or read.
-    #[error("{}: {source}", file.display())]
+    #[error("{}", file.display())]
     Io {
         /// The file.
         file: PathBuf,

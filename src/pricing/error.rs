@@ -16,7 +16,7 @@ pub enum PricingError {
         valid: String,
     },
     /// A model file could not be read.
-    #[error("cannot read model file {}: {source}", path.display())]
+    #[error("cannot read model file {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -45,7 +45,7 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read (or written, for a trace).
-    #[error("{}: {what}: {source}", path.display())]
+    #[error("{}: {what}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

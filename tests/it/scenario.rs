@@ -709,13 +709,10 @@ fn a_malformed_trace_row_is_reported_with_line_and_column() {
 
 #[test]
 fn a_missing_scenario_names_the_file() {
-    let err = Plan::load(Path::new("no/such.toml"), None)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.starts_with("no/such.toml: cannot read scenario:"),
-        "{err}"
-    );
+    let err = Plan::load(Path::new("no/such.toml"), None).unwrap_err();
+    assert_eq!(err.to_string(), "no/such.toml: cannot read scenario");
+    let reason = std::error::Error::source(&err).expect("the OS reason is the source");
+    assert!(reason.to_string().contains("No such file"), "{reason}");
 }
 
 #[test]
