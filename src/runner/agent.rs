@@ -46,8 +46,10 @@ pub struct AgentState {
     /// Priced steps by (action, params) identity: a drawn workload shares one `Arc` per
     /// entry, so this is a handful of entries; a trace row has its own.
     quotes: HashMap<(usize, usize), Option<Arc<Priced>>>,
-    /// The last reserve the ledger answered, for the key-reuse fault.
-    last_reserve: Option<ReserveRequest>,
+    /// The step and price of the last reserve the ledger answered, for the key-reuse fault.
+    /// Kept as these two shared handles rather than as a `ReserveRequest`, whose three
+    /// strings would be cloned on every step only to serve a rare fault.
+    last_reserve: Option<(Step, Arc<Priced>)>,
 }
 
 impl Actor for UserAgent {
@@ -150,25 +152,23 @@ impl AgentState {
             return record;
         }
         self.inject_account_faults(step).await;
-        let req = ReserveRequest {
-            key: record.key.clone(),
-            pool: quote.pool.clone(),
-            action: step.action.to_string(),
-            credits: quote.credits.max,
-            ttl_ms: ctx.ttl_ms,
-        };
         let faults = call_faults(step);
         let mut stats = CallStats::default();
         let started = intended.unwrap_or_else(Instant::now);
+        // Each attempt builds its request afresh: the ledger takes it by value, so a kept
+        // copy would only add a clone of its strings per step.
         let reply = call_with_faults(faults, &mut stats, || {
-            ctx.ledger.reserve(step.account, req.clone())
+            let req = reserve_request(&record.key, step, quote, ctx.ttl_ms);
+            ctx.ledger.reserve(step.account, req)
         })
         .await;
         ctx.latency
             .record(step.agent, Op::Reserve, elapsed_us(started), 0);
-        if reply.is_some() {
+        if reply.is_some()
+            && let Some(priced) = &priced
+        {
             // Only a key the ledger is known to have seen can be reused as a conflict.
-            self.last_reserve = Some(req);
+            self.last_reserve = Some((step.clone(), priced.clone()));
         }
         record.told = match reply {
             Some(ReserveOutcome::Reserved { .. }) => {
@@ -223,8 +223,14 @@ impl AgentState {
             }
         }
         if step.faults.has(Fault::KeyReuse)
-            && let Some(mut earlier) = self.last_reserve.clone()
+            && let Some((earlier_step, earlier_priced)) = &self.last_reserve
         {
+            let mut earlier = reserve_request(
+                &earlier_step.key(),
+                earlier_step,
+                &earlier_priced.quote,
+                ctx.ttl_ms,
+            );
             // The same key as an earlier step, with different content: must be refused.
             earlier.credits += 1;
             let mut stats = CallStats::default();
@@ -304,6 +310,17 @@ impl AgentState {
             None => return Told::Unknown,
         }
         Told::NotCharged
+    }
+}
+
+/// The reserve for `step` under `key`: the quoted maximum, held for `ttl_ms`.
+fn reserve_request(key: &str, step: &Step, quote: &Quote, ttl_ms: u64) -> ReserveRequest {
+    ReserveRequest {
+        key: key.to_string(),
+        pool: quote.pool.clone(),
+        action: step.action.to_string(),
+        credits: quote.credits.max,
+        ttl_ms,
     }
 }
 
