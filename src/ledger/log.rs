@@ -28,11 +28,9 @@ impl Segments {
     fn push(&mut self, event: Event) {
         match self.segments.last_mut() {
             Some(last) if last.len() < SEGMENT_EVENTS => last.push(event),
-            _ => {
-                let mut segment = Vec::with_capacity(SEGMENT_EVENTS);
-                segment.push(event);
-                self.segments.push(segment);
-            }
+            // A new segment grows as needed (up to `SEGMENT_EVENTS`), so the thousands of
+            // quiet accounts of a run do not each reserve a full segment.
+            _ => self.segments.push(vec![event]),
         }
         self.len += 1;
     }
