@@ -373,7 +373,11 @@ impl Book {
             .as_ref()
             .is_none_or(|set| set.contains(&req.action));
         if !entitled {
-            self.emit(now_ms, rejected(req, Rejection::NotEntitled), events);
+            self.emit(
+                now_ms,
+                EventKind::rejected(req, Rejection::NotEntitled),
+                events,
+            );
             return ReserveOutcome::NotEntitled;
         }
         if self.spec.unlimited.contains(&req.action) {
@@ -393,7 +397,7 @@ impl Book {
         if available < req.credits {
             self.emit(
                 now_ms,
-                rejected(req, Rejection::Insufficient { available }),
+                EventKind::rejected(req, Rejection::Insufficient { available }),
                 events,
             );
             return ReserveOutcome::Insufficient {
@@ -403,15 +407,11 @@ impl Book {
         }
         let draws = pool.map_or_else(Vec::new, |pool| pool.plan_draws(req.credits));
         let expires_at_ms = now_ms.saturating_add(req.ttl_ms);
-        let kind = EventKind::Reserved {
-            key: req.key.clone(),
-            pool: req.pool.clone(),
-            action: req.action.clone(),
-            credits: req.credits,
-            expires_at_ms,
-            draws,
-        };
-        self.emit(now_ms, kind, events);
+        self.emit(
+            now_ms,
+            EventKind::reserved(req, expires_at_ms, draws),
+            events,
+        );
         // A pool that did not exist had nothing available, so nothing can have fallen.
         if let Some(pool) = pool_id {
             self.warn(pool, available, now_ms, events);
@@ -556,17 +556,6 @@ impl Book {
             panic!("the book broke its own rules at {event:?}: {why}");
         }
         debug_assert!(self.pools.values().all(|pool| pool.totals.conserves()));
-    }
-}
-
-fn rejected(req: &ReserveRequest, reason: Rejection) -> EventKind {
-    let (key, pool, action) = (req.key.clone(), req.pool.clone(), req.action.clone());
-    EventKind::Rejected {
-        key,
-        pool,
-        action,
-        credits: req.credits,
-        reason,
     }
 }
 

@@ -168,15 +168,7 @@ impl NaiveBook {
         };
         self.holds.entry(req.key.clone()).or_default().push(hold);
         let expires_at_ms = now_ms.saturating_add(req.ttl_ms);
-        let kind = EventKind::Reserved {
-            key: req.key.clone(),
-            pool: req.pool.clone(),
-            action: req.action.clone(),
-            credits: req.credits,
-            expires_at_ms,
-            draws,
-        };
-        self.event(now_ms, kind, out);
+        self.event(now_ms, EventKind::reserved(req, expires_at_ms, draws), out);
         ReserveOutcome::Reserved {
             held: req.credits,
             expires_at_ms,
@@ -195,13 +187,7 @@ impl NaiveBook {
             return self.hold(req, now_ms, out);
         }
         let available = available.max(0) as Credits;
-        let kind = EventKind::Rejected {
-            key: req.key.clone(),
-            pool: req.pool.clone(),
-            action: req.action.clone(),
-            credits: req.credits,
-            reason: Rejection::Insufficient { available },
-        };
+        let kind = EventKind::rejected(req, Rejection::Insufficient { available });
         self.event(now_ms, kind, out);
         let outcome = ReserveOutcome::Insufficient {
             available,

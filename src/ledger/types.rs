@@ -371,6 +371,31 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// The event of a reserve that held `draws`, shared by every ledger that journals holds.
+    pub fn reserved(req: &ReserveRequest, expires_at_ms: TimeMs, draws: Vec<Draw>) -> EventKind {
+        EventKind::Reserved {
+            key: req.key.clone(),
+            pool: req.pool.clone(),
+            action: req.action.clone(),
+            credits: req.credits,
+            expires_at_ms,
+            draws,
+        }
+    }
+
+    /// The event of a reserve that was refused.
+    pub fn rejected(req: &ReserveRequest, reason: Rejection) -> EventKind {
+        EventKind::Rejected {
+            key: req.key.clone(),
+            pool: req.pool.clone(),
+            action: req.action.clone(),
+            credits: req.credits,
+            reason,
+        }
+    }
+}
+
 /// An operation's reply together with the journal events it produced (possibly none, for an
 /// exact duplicate).
 #[derive(Clone, Debug, PartialEq, Eq)]
