@@ -136,8 +136,6 @@ pub struct RunContext {
     pub ttl_ms: TimeMs,
     /// Real ms an agent thinks between steps (closed arrival).
     pub think_ms: u64,
-    /// Whether steps are due at fixed times (open arrival).
-    pub open_loop: bool,
     /// Each account's starting pack grants, for the duplicate-grant fault.
     pub pack_grants: Vec<Vec<GrantRequest>>,
     /// Latencies.

@@ -89,7 +89,6 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
         clock: setup.clock.clone(),
         ttl_ms: setup.ttl_ms,
         think_ms: setup.think_ms,
-        open_loop: setup.open_loop,
         pack_grants: std::mem::take(&mut setup.pack_grants),
         latency: LatencyRecorder::new(16),
         counters: Counters::default(),

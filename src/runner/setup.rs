@@ -82,8 +82,6 @@ pub struct Setup {
     pub ttl_ms: TimeMs,
     /// Think time, real ms.
     pub think_ms: u64,
-    /// Whether steps come at fixed times.
-    pub open_loop: bool,
     /// Each account's starting pack grants.
     pub pack_grants: Vec<Vec<GrantRequest>>,
 }
@@ -143,9 +141,10 @@ pub async fn build(plan: &Plan, opts: &RunOptions) -> Result<Setup, RunError> {
                 .map_err(|err| RunError::Setup(format!("granting the starting packs: {err}")))?;
         }
     }
-    let (think_ms, open_loop) = match plan.arrival {
-        Arrival::Closed { think_ms } => (think_ms, false),
-        Arrival::Open { .. } => (0, true),
+    // Open-loop steps carry their own send times; only closed arrival thinks.
+    let think_ms = match plan.arrival {
+        Arrival::Closed { think_ms } => think_ms,
+        Arrival::Open { .. } => 0,
     };
     Ok(Setup {
         ledger,
@@ -155,7 +154,6 @@ pub async fn build(plan: &Plan, opts: &RunOptions) -> Result<Setup, RunError> {
         notify: Some(notify),
         ttl_ms: plan.ttl_ms,
         think_ms,
-        open_loop,
         pack_grants,
     })
 }
