@@ -98,7 +98,7 @@ async fn account_cycles(ledger: &Arc<ActorLedger>, round: u64) {
             let ledger = ledger.clone();
             tokio::spawn(async move {
                 for i in 0..CYCLES_PER_CALLER {
-                    let key = format!("r{round}-c{caller}-s{i}");
+                    let key = smol_str::format_smolstr!("r{round}-c{caller}-s{i}");
                     let req = ReserveRequest {
                         key: key.clone(),
                         pool: "credits".into(),

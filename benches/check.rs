@@ -5,16 +5,16 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use creditsim::check::Checker;
-use creditsim::ledger::{DEFAULT_POOL, Draw, Event, EventKind, Source};
+use creditsim::ledger::{DEFAULT_POOL, Draw, DrawList, Event, EventKind, Source};
 
 /// `accounts` accounts, each granted a lot and then running `cycles` reserve→commit cycles,
 /// interleaved across accounts as the online checker sees them.
 fn journal(accounts: u32, cycles: u64) -> Vec<Event> {
     let mut events = Vec::new();
-    let draw = |credits| vec![Draw { lot: 0, credits }];
+    let draw = |credits| DrawList::from_slice(&[Draw { lot: 0, credits }]);
     for account in 0..accounts {
         let kind = EventKind::Granted {
-            key: format!("pay-{account}"),
+            key: smol_str::format_smolstr!("pay-{account}"),
             lot: 0,
             pool: DEFAULT_POOL.into(),
             source: Source::Pack,
@@ -31,7 +31,7 @@ fn journal(accounts: u32, cycles: u64) -> Vec<Event> {
     }
     for cycle in 0..cycles {
         for account in 0..accounts {
-            let key = format!("a{account}-s{cycle}");
+            let key = smol_str::format_smolstr!("a{account}-s{cycle}");
             let seq = 1 + 2 * cycle;
             let reserved = EventKind::Reserved {
                 key: key.clone(),

@@ -3,7 +3,6 @@
 //! the ratio shows what the rules, the journal events and idempotency cost.
 
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ fn book_cycles(c: &mut Criterion) {
     };
     book.grant(&grant, 0);
     let mut req = ReserveRequest {
-        key: String::with_capacity(24),
+        key: Key::default(),
         pool: DEFAULT_POOL.into(),
         action: "image".into(),
         credits: COST,
@@ -43,8 +42,7 @@ fn book_cycles(c: &mut Criterion) {
     group.bench_function("book_reserve_commit", |b| {
         b.iter(|| {
             step += 1;
-            req.key.clear();
-            write!(req.key, "a0-s{step}").expect("writing to a String");
+            req.key = smol_str::format_smolstr!("a0-s{step}");
             let reserved = book.reserve(&req, step);
             let committed = book.commit(&req.key, COST, step);
             black_box((reserved, committed));

@@ -99,7 +99,7 @@ fn allowance_grant(
     Ok(Some(RecurringGrant {
         label: format!("allowance:{}", plan.id),
         source: Source::Allowance,
-        pool: plan.pool.clone(),
+        pool: plan.pool.as_str().into(),
         credits,
         every_ms,
         cycle_ms: every_ms,
@@ -133,7 +133,7 @@ fn addon_grant(model: &Model, plan: &Plan, units: u32) -> Result<RecurringGrant,
     Ok(RecurringGrant {
         label: format!("addon:{}", pack.id),
         source: Source::Addon,
-        pool: pack.pool.clone(),
+        pool: pack.pool.as_str().into(),
         credits,
         every_ms: MONTH_MS,
         cycle_ms: cycle_ms(plan),
@@ -182,8 +182,8 @@ pub fn pack_grant(
         false => (Source::Pack, PRIORITY_PACK),
     };
     Ok(GrantRequest {
-        key,
-        pool: pack.pool.clone(),
+        key: key.into(),
+        pool: pack.pool.as_str().into(),
         credits: pack.credits,
         source,
         expires_at_ms,

@@ -24,7 +24,7 @@ pub(super) fn step_view(step: &StepRecord) -> StepView {
         failed: step.failed,
         told: step.told,
         what: if step.params.is_empty() {
-            step.action.clone()
+            step.action.to_string()
         } else {
             format!("{} ({})", step.action, step.params)
         },
@@ -43,7 +43,7 @@ pub(super) fn check_key(
         sink.push(Violation {
             invariant,
             account,
-            key: Some(key.to_string()),
+            key: Some(key.into()),
             seq,
             message,
         })

@@ -6,7 +6,7 @@
 
 use super::state::{Account, At, Hold, KeyState, Lot, Opening, Pool};
 use super::verdict::{Invariant, Violation, Violations};
-use crate::ledger::{Closure, Credits, Draw, Event, EventKind, LotId};
+use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId};
 
 /// Reports violations for one event.
 pub(super) struct Report<'a> {
@@ -23,7 +23,7 @@ impl Report<'_> {
         self.sink.push(Violation {
             invariant,
             account: self.at.account,
-            key: key.map(str::to_string),
+            key: key.map(Key::from),
             seq: Some(self.at.seq),
             message,
         });
@@ -115,7 +115,7 @@ impl Account {
     /// The key's state, created on first sight (the only allocation per new key).
     pub(super) fn key_state(&mut self, key: &str) -> &mut KeyState {
         if !self.keys.contains_key(key) {
-            self.keys.insert(key.to_string(), KeyState::default());
+            self.keys.insert(key.into(), KeyState::default());
         }
         self.keys.get_mut(key).expect("inserted above")
     }
@@ -126,7 +126,7 @@ impl Account {
             let msg = format!("grant key {key} granted twice: events {first} and {seq}");
             out.violation(Invariant::I2, Some(key), msg);
         } else {
-            self.grants.insert(key.to_string(), seq);
+            self.grants.insert(key.into(), seq);
         }
         let pool = self.pool_index(pool);
         self.pools[pool].granted += i128::from(credits);

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use csv::StringRecord;
 
 use super::JournalError;
-use crate::ledger::Draw;
+use smol_str::SmolStr;
+
+use crate::ledger::{Draw, DrawList};
 
 /// What a lot list must look like, for error messages.
 const LOTS_EXPECTED: &str = "lot:credits pairs separated by `;`, such as `3:10;4:5` (or empty)";
@@ -41,9 +43,10 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Column `col` as owned text (any text, even empty, is valid).
-    pub fn text(&self, col: usize) -> String {
-        self.raw(col).to_string()
+    /// Column `col` as a key or name (any text, even empty, is valid), stored inline when
+    /// short.
+    pub fn name(&self, col: usize) -> SmolStr {
+        SmolStr::new(self.raw(col))
     }
 
     /// Column `col` as a number; `expected` says what it means.
@@ -64,7 +67,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Column `col` as a lot list such as `3:10;4:5`.
-    pub fn draws(&self, col: usize) -> Result<Vec<Draw>, JournalError> {
+    pub fn draws(&self, col: usize) -> Result<DrawList, JournalError> {
         parse_draws(self.raw(col)).ok_or_else(|| self.error(col, LOTS_EXPECTED))
     }
 
@@ -82,9 +85,9 @@ impl<'a> Fields<'a> {
 }
 
 /// Parses `3:10;4:5`; the empty string is the empty list.
-fn parse_draws(text: &str) -> Option<Vec<Draw>> {
+fn parse_draws(text: &str) -> Option<DrawList> {
     if text.is_empty() {
-        return Some(Vec::new());
+        return Some(DrawList::new());
     }
     text.split(';')
         .map(|pair| {
@@ -114,7 +117,7 @@ mod tests {
 
     #[test]
     fn lot_lists_round_trip_and_reject_garbage() {
-        let draws = vec![
+        let draws: DrawList = smallvec::smallvec![
             Draw {
                 lot: 3,
                 credits: 10,
@@ -125,7 +128,7 @@ mod tests {
         write_draws(&mut text, &draws);
         assert_eq!(text, "3:10;4:5");
         assert_eq!(parse_draws(&text), Some(draws));
-        assert_eq!(parse_draws(""), Some(vec![]));
+        assert_eq!(parse_draws(""), Some(DrawList::new()));
         for bad in ["3", "3:", ":4", "3:4;", "3:-1", "a:1", "3:4,5:6", " 3:4"] {
             assert_eq!(parse_draws(bad), None, "{bad:?} should not parse");
         }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::JournalError;
 use super::csvio::{RowReader, RowWriter};
 use super::fields::Fields;
-use crate::ledger::{AccountId, Credits, Key};
+use smol_str::SmolStr;
+
+use crate::ledger::{AccountId, Credits, Key, Name};
 
 /// What an agent was told it paid for one key, after all its retries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,9 +41,10 @@ pub struct StepRecord {
     /// The idempotency key of the step's reserve, commit and release.
     pub key: Key,
     /// The action priced, for people reading violations.
-    pub action: String,
-    /// The action's parameters as `k=v;k=v`, for people reading violations.
-    pub params: String,
+    pub action: Name,
+    /// The action's parameters as `k=v;k=v`, for people reading violations. Shared with the
+    /// agent's quote cache, so a step does not copy it.
+    pub params: SmolStr,
     /// The quote's minimum: a charge below it is wrong (I5).
     pub quote_min: Credits,
     /// The quote's maximum: a charge above it is wrong (I5).
@@ -136,9 +139,9 @@ fn parse(row: &Fields<'_>) -> Result<StepRecord, JournalError> {
     Ok(StepRecord {
         agent: row.number(AGENT, "an agent id (a whole number)")?,
         account: row.number(ACCOUNT, "an account id (a whole number)")?,
-        key: row.text(KEY),
-        action: row.text(ACTION),
-        params: row.text(PARAMS),
+        key: row.name(KEY),
+        action: row.name(ACTION),
+        params: row.name(PARAMS),
         quote_min,
         quote_max,
         failed: row.number(FAILED, "true or false")?,

@@ -8,7 +8,6 @@
 mod apply;
 mod hash;
 mod keys;
-mod names;
 mod pool;
 mod pools;
 mod time;
@@ -16,7 +15,6 @@ mod timeouts;
 
 use self::apply::{RENEW_PREFIX, charged_parts, returned_parts};
 use self::keys::{Hold, HoldState, KeyRecord, KeyTable, RecordKind};
-use self::names::Names;
 pub use self::pool::Lot;
 use self::pool::Pool;
 use self::pools::{PoolId, Pools};
@@ -81,8 +79,6 @@ pub struct Book {
     timeouts: Timeouts,
     /// For each recurring grant in `spec.recurring`, the number of the next one.
     renewals: Vec<u64>,
-    /// Pool and action names shared among key records; a cache, so not compared.
-    names: Names,
 }
 
 impl PartialEq for Book {
@@ -98,7 +94,6 @@ impl PartialEq for Book {
             keys,
             timeouts,
             renewals,
-            names: _,
         } = self;
         *account == other.account
             && *spec == other.spec
@@ -158,13 +153,13 @@ struct CommitPlan {
     pool: PoolId,
     charged: Credits,
     back: Credits,
-    charged_from: Vec<Draw>,
-    returned: Vec<Draw>,
+    charged_from: DrawList,
+    returned: DrawList,
 }
 
 impl CommitPlan {
     /// Plans a commit of `credits` on `hold`, or gives the outcome that changes nothing.
-    fn decide(key: &str, hold: &Hold, credits: Credits) -> Result<CommitPlan, CommitOutcome> {
+    fn decide(key: &Key, hold: &Hold, credits: Credits) -> Result<CommitPlan, CommitOutcome> {
         let closed = |closed_by| Err(CommitOutcome::HoldClosed { closed_by });
         match hold.state {
             HoldState::Open if credits > hold.credits => Err(CommitOutcome::ExceedsHold {
@@ -172,7 +167,7 @@ impl CommitPlan {
                 requested: credits,
             }),
             HoldState::Open => Ok(CommitPlan {
-                key: key.to_string(),
+                key: key.clone(),
                 pool: hold.pool,
                 charged: credits,
                 back: hold.credits - credits,
@@ -211,7 +206,6 @@ impl Book {
             keys: KeyTable::default(),
             timeouts: Timeouts::default(),
             renewals,
-            names: Names::default(),
         }
     }
 
@@ -263,9 +257,11 @@ impl Book {
     ) -> Applied<CommitOutcome> {
         let mut events = self.advance(now_ms);
         let now_ms = self.now_ms;
-        let record = self.keys.live(key, now_ms, self.spec.key_retention_ms);
-        let plan = match record.map(|record| &record.kind) {
-            Some(RecordKind::Hold(hold)) => CommitPlan::decide(key, hold, credits),
+        let record = self
+            .keys
+            .live_entry(key, now_ms, self.spec.key_retention_ms);
+        let plan = match record.map(|(key, record)| (key, &record.kind)) {
+            Some((key, RecordKind::Hold(hold))) => CommitPlan::decide(key, hold, credits),
             _ => Err(CommitOutcome::NoHold),
         };
         let outcome = match plan {
@@ -371,7 +367,7 @@ impl Book {
             .spec
             .entitled
             .as_ref()
-            .is_none_or(|set| set.contains(&req.action));
+            .is_none_or(|set| set.contains(req.action.as_str()));
         if !entitled {
             self.emit(
                 now_ms,
@@ -380,7 +376,7 @@ impl Book {
             );
             return ReserveOutcome::NotEntitled;
         }
-        if self.spec.unlimited.contains(&req.action) {
+        if self.spec.unlimited.contains(req.action.as_str()) {
             let (key, pool, action) = (req.key.clone(), req.pool.clone(), req.action.clone());
             let kind = EventKind::Unlimited {
                 key,
@@ -405,7 +401,7 @@ impl Book {
                 requested: req.credits,
             };
         }
-        let draws = pool.map_or_else(Vec::new, |pool| pool.plan_draws(req.credits));
+        let draws = pool.map_or_else(DrawList::new, |pool| pool.plan_draws(req.credits));
         let expires_at_ms = now_ms.saturating_add(req.ttl_ms);
         self.emit(
             now_ms,
@@ -439,7 +435,7 @@ impl Book {
         let expired = self.expired_returns(pool, &returned, now_ms);
         let kind = EventKind::Committed {
             key,
-            pool: self.pools.name(pool).to_string(),
+            pool: self.pools.name(pool).clone(),
             charged,
             charged_from,
             returned,
@@ -458,15 +454,14 @@ impl Book {
         now_ms: TimeMs,
         events: &mut Vec<Event>,
     ) -> ReleaseOutcome {
-        let hold = self.open_hold_view(key).expect("the hold is open");
+        let (key, hold) = self.open_hold_view(key).expect("the hold is open");
         let (pool, back) = (hold.pool, hold.credits);
-        let returned = hold.draws.as_slice().to_vec();
+        let returned = DrawList::from_slice(hold.draws.as_slice());
         let expired = self.expired_returns(pool, &returned, now_ms);
-        let (key, timed_out) = (key.to_string(), false);
         let kind = EventKind::Released {
-            key,
-            pool: self.pools.name(pool).to_string(),
-            timed_out,
+            key: key.clone(),
+            pool: self.pools.name(pool).clone(),
+            timed_out: false,
             returned,
         };
         self.emit(now_ms, kind, events);
@@ -519,7 +514,7 @@ impl Book {
         events: &mut Vec<Event>,
     ) {
         for Draw { lot, credits } in expired {
-            let pool = self.pools.name(pool).to_string();
+            let pool = self.pools.name(pool).clone();
             self.emit(at_ms, EventKind::Expired { pool, lot, credits }, events);
         }
     }
@@ -533,10 +528,11 @@ impl Book {
         }
     }
 
-    /// The open hold under `key`, if any.
-    fn open_hold_view(&self, key: &str) -> Option<&Hold> {
-        match &self.keys.get(key)?.kind {
-            RecordKind::Hold(hold) if hold.state == HoldState::Open => Some(hold),
+    /// The open hold under `key`, if any, with its stored key.
+    fn open_hold_view(&self, key: &str) -> Option<(&Key, &Hold)> {
+        let (stored, record) = self.keys.get_entry(key)?;
+        match &record.kind {
+            RecordKind::Hold(hold) if hold.state == HoldState::Open => Some((stored, hold)),
             _ => None,
         }
     }
@@ -563,7 +559,7 @@ impl Book {
 fn repeat_reserve(record: &KeyRecord, req: &ReserveRequest, pools: &Pools) -> ReserveOutcome {
     match &record.kind {
         RecordKind::Hold(hold) => {
-            let same = pools.name(hold.pool) == req.pool
+            let same = *pools.name(hold.pool) == req.pool
                 && *hold.action == *req.action
                 && hold.credits == req.credits
                 && record.at_ms.saturating_add(req.ttl_ms) == hold.expires_at_ms;

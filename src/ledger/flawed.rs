@@ -37,9 +37,9 @@ pub enum Flaw {
 /// One hold of the naive core.
 #[derive(Clone, Debug)]
 struct NaiveHold {
-    pool: String,
+    pool: Name,
     held: Credits,
-    draws: Vec<Draw>,
+    draws: DrawList,
     /// How it was closed, and what was charged; `None` while open.
     closed: Option<(Closure, Credits)>,
 }
@@ -47,7 +47,7 @@ struct NaiveHold {
 /// One lot of the naive core: signed, so that an overdraw is journaled rather than refused.
 #[derive(Clone, Debug)]
 struct NaiveLot {
-    pool: String,
+    pool: Name,
     remaining: i64,
 }
 
@@ -74,7 +74,7 @@ impl NaiveBook {
         let mut events = Vec::new();
         for recurring in &spec.recurring {
             let req = GrantRequest {
-                key: format!("renew:{}:0", recurring.label),
+                key: smol_str::format_smolstr!("renew:{}:0", recurring.label),
                 pool: recurring.pool.clone(),
                 credits: recurring.credits,
                 source: recurring.source,
@@ -115,9 +115,9 @@ impl NaiveBook {
     /// Takes `credits` from the pool's lots in grant order; whatever the lots lack is taken
     /// from the last lot, driving it negative (reachable only when the caller skipped the
     /// balance check, as the racy ledger does).
-    fn draw(&mut self, pool: &str, credits: Credits) -> Vec<Draw> {
+    fn draw(&mut self, pool: &str, credits: Credits) -> DrawList {
         let mut left = credits as i64;
-        let mut draws = Vec::new();
+        let mut draws = DrawList::new();
         let mut last = None;
         for (id, lot) in self.lots.iter_mut().enumerate() {
             if lot.pool != pool {
@@ -229,23 +229,31 @@ impl NaiveBook {
             return CommitOutcome::NoHold;
         };
         let charged_from = self.draw(&pool, credits);
-        self.journal_commit(key, pool, credits, charged_from, Vec::new(), now_ms, out)
+        self.journal_commit(
+            key,
+            pool,
+            credits,
+            charged_from,
+            DrawList::new(),
+            now_ms,
+            out,
+        )
     }
 
     #[allow(clippy::too_many_arguments, reason = "one event's fields")]
     fn journal_commit(
         &mut self,
         key: &str,
-        pool: String,
+        pool: Name,
         charged: Credits,
-        charged_from: Vec<Draw>,
-        returned: Vec<Draw>,
+        charged_from: DrawList,
+        returned: DrawList,
         now_ms: TimeMs,
         out: &mut Vec<Event>,
     ) -> CommitOutcome {
         let returned_credits = returned.iter().map(|d| d.credits).sum();
         let kind = EventKind::Committed {
-            key: key.to_string(),
+            key: Key::from(key),
             pool,
             charged,
             charged_from,
@@ -266,7 +274,7 @@ impl NaiveBook {
         let (pool, draws, returned) = (hold.pool.clone(), hold.draws.clone(), hold.held);
         self.put_back(&draws);
         let kind = EventKind::Released {
-            key: key.to_string(),
+            key: Key::from(key),
             pool,
             timed_out: false,
             returned: draws,
@@ -335,9 +343,9 @@ impl NaiveBook {
 }
 
 /// Splits a hold's draws into the part charged (first `credits`, in draw order) and the rest.
-fn split_draws(draws: &[Draw], credits: Credits) -> (Vec<Draw>, Vec<Draw>) {
+fn split_draws(draws: &[Draw], credits: Credits) -> (DrawList, DrawList) {
     let mut left = credits;
-    let (mut charged, mut returned) = (Vec::new(), Vec::new());
+    let (mut charged, mut returned) = (DrawList::new(), DrawList::new());
     for draw in draws {
         let take = left.min(draw.credits);
         left -= take;

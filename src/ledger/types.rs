@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+use smol_str::SmolStr;
 
 /// An account's id. Accounts are numbered densely from 0 within a run.
 pub type AccountId = u32;
@@ -18,8 +20,18 @@ pub type Credits = u64;
 /// Virtual time in milliseconds since the start of a simulation.
 pub type TimeMs = u64;
 
-/// An idempotency key chosen by the caller (for example `a17-s3042`).
-pub type Key = String;
+/// An idempotency key chosen by the caller (for example `a17-s3042`). Keys of up to 23
+/// bytes are stored inline, and longer ones are shared, so that the request, the journal
+/// event and the idempotency record can each hold the key without allocating for it.
+pub type Key = SmolStr;
+
+/// A pool or action name. Names come from a vendor's small vocabulary and are short, so they
+/// are stored inline in every request, record and event instead of each owning a heap copy.
+pub type Name = SmolStr;
+
+/// The lots one hold drew on, or one commit charged or returned. Almost always a single lot,
+/// which is stored inline; a hold that spans several lots spills to the heap.
+pub type DrawList = SmallVec<[Draw; 1]>;
 
 /// A lot's id, unique within one account and assigned in grant order from 0.
 pub type LotId = u32;
@@ -62,7 +74,7 @@ pub struct RecurringGrant {
     /// Allowance or add-on.
     pub source: Source,
     /// The pool the credits go to.
-    pub pool: String,
+    pub pool: Name,
     /// Credits per grant, seats already multiplied in.
     pub credits: Credits,
     /// How often a grant is made.
@@ -97,9 +109,9 @@ pub struct ReserveRequest {
     /// The idempotency key; commit and release name the hold by this key.
     pub key: Key,
     /// The pool to draw from.
-    pub pool: String,
+    pub pool: Name,
     /// The action being paid for, for entitlement and unlimited checks.
-    pub action: String,
+    pub action: Name,
     /// The amount to hold: the quote's maximum.
     pub credits: Credits,
     /// How long the hold may stay open before the account releases it itself.
@@ -113,7 +125,7 @@ pub struct GrantRequest {
     /// The idempotency key, for example the payment id.
     pub key: Key,
     /// The pool the credits go to.
-    pub pool: String,
+    pub pool: Name,
     /// How many credits.
     pub credits: Credits,
     /// Pack, promotion, ...
@@ -278,7 +290,7 @@ pub enum EventKind {
         /// The new lot's id.
         lot: LotId,
         /// Its pool.
-        pool: String,
+        pool: Name,
         /// Its source.
         source: Source,
         /// Credits granted.
@@ -293,24 +305,24 @@ pub enum EventKind {
         /// The hold's key.
         key: Key,
         /// The pool.
-        pool: String,
+        pool: Name,
         /// The action paid for.
-        action: String,
+        action: Name,
         /// Credits held, the sum of `draws`.
         credits: Credits,
         /// When the hold times out.
         expires_at_ms: TimeMs,
         /// How much each lot gave.
-        draws: Vec<Draw>,
+        draws: DrawList,
     },
     /// A reserve was refused; recorded so the key stays refused.
     Rejected {
         /// The key.
         key: Key,
         /// The pool.
-        pool: String,
+        pool: Name,
         /// The action.
-        action: String,
+        action: Name,
         /// Credits requested.
         credits: Credits,
         /// Why.
@@ -321,9 +333,9 @@ pub enum EventKind {
         /// The key.
         key: Key,
         /// The pool.
-        pool: String,
+        pool: Name,
         /// The action.
-        action: String,
+        action: Name,
         /// The credits the caller would otherwise have held.
         credits: Credits,
     },
@@ -332,29 +344,29 @@ pub enum EventKind {
         /// The hold's key.
         key: Key,
         /// The pool.
-        pool: String,
+        pool: Name,
         /// Credits charged, the sum of `charged_from`.
         charged: Credits,
         /// The lots the charge came from.
-        charged_from: Vec<Draw>,
+        charged_from: DrawList,
         /// The lots the remainder went back to.
-        returned: Vec<Draw>,
+        returned: DrawList,
     },
     /// A hold was released by the caller or timed out; all of it went back to its lots.
     Released {
         /// The hold's key.
         key: Key,
         /// The pool.
-        pool: String,
+        pool: Name,
         /// Whether the account released it because its ttl passed.
         timed_out: bool,
         /// The lots it went back to.
-        returned: Vec<Draw>,
+        returned: DrawList,
     },
     /// Credits of a lot expired: at the lot's expiry, or when returned to an expired lot.
     Expired {
         /// The pool.
-        pool: String,
+        pool: Name,
         /// The lot.
         lot: LotId,
         /// Credits that expired.
@@ -363,7 +375,7 @@ pub enum EventKind {
     /// A pool's available balance fell below a low-balance threshold.
     Warning {
         /// The pool.
-        pool: String,
+        pool: Name,
         /// The threshold crossed.
         threshold: Credits,
         /// The available balance after the change.
@@ -373,7 +385,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// The event of a reserve that held `draws`, shared by every ledger that journals holds.
-    pub fn reserved(req: &ReserveRequest, expires_at_ms: TimeMs, draws: Vec<Draw>) -> EventKind {
+    pub fn reserved(req: &ReserveRequest, expires_at_ms: TimeMs, draws: DrawList) -> EventKind {
         EventKind::Reserved {
             key: req.key.clone(),
             pool: req.pool.clone(),

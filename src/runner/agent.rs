@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
+use smol_str::SmolStr;
 use tokio::time::Instant;
 
 use crate::journal::{StepRecord, Told};
 use crate::ledger::{
-    CommitOutcome, Credits, MONTH_MS, ReleaseOutcome, ReserveOutcome, ReserveRequest,
+    CommitOutcome, Credits, Key, MONTH_MS, Name, ReleaseOutcome, ReserveOutcome, ReserveRequest,
 };
 use crate::pricing::Quote;
 use crate::scenario::{Fault, Step, StepGen, trace::encode_params};
@@ -101,7 +102,7 @@ impl Actor for UserAgent {
 /// A step's quote and its parameters as recorded, computed once per workload entry.
 struct Priced {
     quote: Quote,
-    params_text: String,
+    params_text: SmolStr,
 }
 
 impl AgentState {
@@ -115,7 +116,7 @@ impl AgentState {
             .entry(id)
             .or_insert_with(|| {
                 let quote = model.quote(&step.action, &step.params).ok()?;
-                let params_text = encode_params(&step.params);
+                let params_text = SmolStr::from(encode_params(&step.params));
                 Some(Arc::new(Priced { quote, params_text }))
             })
             .clone()
@@ -134,10 +135,11 @@ impl AgentState {
             agent: step.agent,
             account: step.account,
             key: step.key(),
-            action: step.action.to_string(),
-            params: priced
-                .as_ref()
-                .map_or_else(|| encode_params(&step.params), |p| p.params_text.clone()),
+            action: Name::new(&*step.action),
+            params: priced.as_ref().map_or_else(
+                || encode_params(&step.params).into(),
+                |p| p.params_text.clone(),
+            ),
             quote_min: quote.map_or(0, |q| q.credits.min),
             quote_max: quote.map_or(0, |q| q.credits.max),
             failed: step.fails,
@@ -265,14 +267,14 @@ impl AgentState {
     async fn commit(
         &self,
         step: &Step,
-        key: &str,
+        key: &Key,
         credits: Credits,
         stats: &mut CallStats,
     ) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
         let reply = call_with_faults(call_faults(step), stats, || {
-            ctx.ledger.commit(step.account, key.to_string(), credits)
+            ctx.ledger.commit(step.account, key.clone(), credits)
         })
         .await;
         ctx.latency
@@ -294,11 +296,11 @@ impl AgentState {
         }
     }
 
-    async fn release(&self, step: &Step, key: &str, stats: &mut CallStats) -> Told {
+    async fn release(&self, step: &Step, key: &Key, stats: &mut CallStats) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
         let reply = call_with_faults(call_faults(step), stats, || {
-            ctx.ledger.release(step.account, key.to_string())
+            ctx.ledger.release(step.account, key.clone())
         })
         .await;
         ctx.latency
@@ -314,11 +316,11 @@ impl AgentState {
 }
 
 /// The reserve for `step` under `key`: the quoted maximum, held for `ttl_ms`.
-fn reserve_request(key: &str, step: &Step, quote: &Quote, ttl_ms: u64) -> ReserveRequest {
+fn reserve_request(key: &Key, step: &Step, quote: &Quote, ttl_ms: u64) -> ReserveRequest {
     ReserveRequest {
-        key: key.to_string(),
-        pool: quote.pool.clone(),
-        action: step.action.to_string(),
+        key: key.clone(),
+        pool: Name::new(&quote.pool),
+        action: Name::new(&*step.action),
         credits: quote.credits.max,
         ttl_ms,
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::ledger::{AccountId, Credits};
+use crate::ledger::{AccountId, Credits, Key};
 use crate::pricing::{Cost, Params};
 
 use super::AgentId;
@@ -58,8 +58,8 @@ impl Step {
     }
 
     /// An idempotency key unique within the run (`a17-s3042`).
-    pub fn key(&self) -> String {
-        format!("a{}-s{}", self.agent, self.index)
+    pub fn key(&self) -> Key {
+        smol_str::format_smolstr!("a{}-s{}", self.agent, self.index)
     }
 }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use creditsim::ledger::actor::AccountArgs;
 use creditsim::ledger::{
-    AccountLog, AccountSpec, ActorLedger, Clock, CommitOutcome, GrantRequest, Ledger, LedgerError,
-    ReleaseOutcome, ReserveOutcome, ReserveRequest, Source, TimeMs,
+    AccountLog, AccountSpec, ActorLedger, Clock, CommitOutcome, GrantRequest, Key, Ledger,
+    LedgerError, ReleaseOutcome, ReserveOutcome, ReserveRequest, Source, TimeMs,
 };
 
 struct FrozenClock;
@@ -54,7 +54,7 @@ fn reserve(key: &str, credits: u64) -> ReserveRequest {
 async fn task(ledger: Arc<ActorLedger>, task: u64) -> u64 {
     let mut charged = 0;
     for step in 0..20u64 {
-        let key = format!("t{task}-s{step}");
+        let key: Key = smol_str::format_smolstr!("t{task}-s{step}");
         let credits = 1 + (task + step) % 7;
         match ledger.reserve(0, reserve(&key, credits)).await.unwrap() {
             ReserveOutcome::Reserved { held, .. } => {

@@ -9,7 +9,8 @@ use creditsim::journal::{
     JOURNAL_COLUMNS, JournalError, JournalReader, JournalWriter, STEP_COLUMNS, StepReader,
     StepRecord, StepWriter, Told, read_journal,
 };
-use creditsim::ledger::{Draw, Event, EventKind, Rejection, Source};
+use creditsim::ledger::{Draw, DrawList, Event, EventKind, Rejection, Source};
+use smol_str::SmolStr;
 
 use crate::journals::{clean_events, clean_steps};
 
@@ -34,11 +35,12 @@ fn read_step_text(text: &str) -> Result<Vec<StepRecord>, JournalError> {
 }
 
 /// Text that CSV must quote: separators, quotes, line breaks and non-ASCII.
-fn text() -> impl Strategy<Value = String> {
-    "[a-z0-9é😀,;:=\"\n\r -]{0,10}"
+/// Keys and names, both short (stored inline) and long (stored on the heap).
+fn text() -> impl Strategy<Value = SmolStr> {
+    "[a-z0-9é😀,;:=\"\n\r -]{0,30}".prop_map(SmolStr::from)
 }
 
-fn draws() -> impl Strategy<Value = Vec<Draw>> {
+fn draws() -> impl Strategy<Value = DrawList> {
     prop::collection::vec((any::<u32>(), any::<u64>()), 0..4).prop_map(|v| {
         v.into_iter()
             .map(|(lot, credits)| Draw { lot, credits })

@@ -2,10 +2,10 @@
 //! run of two accounts that every invariant accepts, and small builders to break it.
 
 use creditsim::journal::{StepRecord, Told};
-use creditsim::ledger::{DEFAULT_POOL, Draw, Event, EventKind, Rejection, Source};
+use creditsim::ledger::{DEFAULT_POOL, Draw, DrawList, Event, EventKind, Rejection, Source};
 
 /// Lot lists as `(lot, credits)` pairs, for brevity.
-pub fn draws(pairs: &[(u32, u64)]) -> Vec<Draw> {
+pub fn draws(pairs: &[(u32, u64)]) -> DrawList {
     pairs
         .iter()
         .map(|&(lot, credits)| Draw { lot, credits })

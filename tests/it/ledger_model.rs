@@ -20,7 +20,7 @@ const TTLS_MS: [TimeMs; 4] = [0, 50, 5_000, 40 * 24 * 3600 * 1000];
 #[derive(Clone, Debug)]
 struct MLot {
     id: LotId,
-    pool: String,
+    pool: Name,
     remaining: i64,
     expires_at_ms: Option<TimeMs>,
     priority: u8,
@@ -72,12 +72,12 @@ struct Model {
     now_ms: TimeMs,
     lots: Vec<MLot>,
     holds: Vec<MHold>,
-    records: Vec<(String, MRecord)>,
-    charged: BTreeMap<String, Credits>,
-    expired: BTreeMap<String, Credits>,
-    granted: BTreeMap<String, Credits>,
+    records: Vec<(Key, MRecord)>,
+    charged: BTreeMap<Name, Credits>,
+    expired: BTreeMap<Name, Credits>,
+    granted: BTreeMap<Name, Credits>,
     renewals: Vec<u64>,
-    warnings: Vec<(String, Credits, Credits)>,
+    warnings: Vec<(Name, Credits, Credits)>,
 }
 
 impl Model {
@@ -111,7 +111,7 @@ impl Model {
     }
 
     fn totals(&self, pool: &str) -> PoolTotals {
-        let get = |map: &BTreeMap<String, Credits>| map.get(pool).copied().unwrap_or(0);
+        let get = |map: &BTreeMap<Name, Credits>| map.get(pool).copied().unwrap_or(0);
         PoolTotals {
             granted: get(&self.granted),
             charged: get(&self.charged),
@@ -179,10 +179,10 @@ impl Model {
         }
     }
 
-    fn all_available(&self) -> Vec<(String, Credits)> {
+    fn all_available(&self) -> Vec<(Name, Credits)> {
         POOLS
             .iter()
-            .map(|p| (p.to_string(), self.available(p)))
+            .map(|p| (Name::new(p), self.available(p)))
             .collect()
     }
 
@@ -190,7 +190,7 @@ impl Model {
         let after = self.available(pool);
         for &threshold in &self.spec.warn_thresholds.clone() {
             if before >= threshold && after < threshold {
-                self.warnings.push((pool.to_string(), threshold, after));
+                self.warnings.push((Name::new(pool), threshold, after));
             }
         }
     }
@@ -289,11 +289,11 @@ impl Model {
             .spec
             .entitled
             .as_ref()
-            .is_none_or(|e| e.contains(&req.action));
+            .is_none_or(|e| e.contains(req.action.as_str()));
         let available = self.available(&req.pool);
         let refusal = if !entitled {
             Some(ReserveOutcome::NotEntitled)
-        } else if self.spec.unlimited.contains(&req.action) {
+        } else if self.spec.unlimited.contains(req.action.as_str()) {
             Some(ReserveOutcome::Unlimited)
         } else if available < req.credits {
             Some(ReserveOutcome::Insufficient {
@@ -605,12 +605,12 @@ fn spec() -> impl Strategy<Value = AccountSpec> {
 // ---------------------------------------------------------------------------------------
 // The property.
 
-fn key(n: u8) -> String {
-    format!("k{n}")
+fn key(n: u8) -> Key {
+    smol_str::format_smolstr!("k{n}")
 }
 
 /// The key a pick names, given the reserve keys so far.
-fn picked(pick: &Pick, reserved: &[u8]) -> String {
+fn picked(pick: &Pick, reserved: &[u8]) -> Key {
     match pick {
         Pick::Recent(back) if !reserved.is_empty() => {
             let back = usize::from(*back) % reserved.len();
@@ -634,7 +634,7 @@ fn resolve(model: &Model, key: &str, amount: &Amount) -> Credits {
     }
 }
 
-fn warnings_of(events: &[Event]) -> Vec<(String, Credits, Credits)> {
+fn warnings_of(events: &[Event]) -> Vec<(Name, Credits, Credits)> {
     let mut found: Vec<_> = events
         .iter()
         .filter_map(|e| match &e.kind {

@@ -170,7 +170,7 @@ fn reserve_spanning_a_lot_that_expires_before_release_expires_the_returned_part(
         panic!("{held:?}")
     };
     assert_eq!(
-        draws,
+        draws.as_slice(),
         &[
             Draw {
                 lot: 0,
@@ -557,10 +557,10 @@ fn commit_takes_the_charge_in_draw_order_and_returns_the_rest() {
         panic!()
     };
     assert_eq!(
-        charged_from,
+        charged_from.as_slice(),
         &[Draw { lot: 0, credits: 5 }, Draw { lot: 1, credits: 1 }]
     );
-    assert_eq!(returned, &[Draw { lot: 1, credits: 2 }]);
+    assert_eq!(returned.as_slice(), &[Draw { lot: 1, credits: 2 }]);
     assert_eq!(book.totals(POOL), totals(10, 6, 0, 4, 0));
 }
 

@@ -3,7 +3,7 @@
 //! construction; replay adds only the checks that a journal may fail.
 
 use super::Book;
-use super::keys::{Draws, Hold, HoldState, KeyRecord, RecordKind};
+use super::keys::{Hold, HoldState, KeyRecord, RecordKind};
 use super::pool::{Lot, Pool};
 use super::pools::{PoolId, Pools};
 use crate::ledger::types::*;
@@ -13,7 +13,7 @@ struct Closing {
     serial: u64,
     pool: PoolId,
     deadline_ms: TimeMs,
-    draws: Draws,
+    draws: DrawList,
 }
 
 impl Closing {
@@ -26,7 +26,7 @@ impl Closing {
             serial: record.serial,
             pool: hold.pool,
             deadline_ms: hold.expires_at_ms,
-            draws: hold.draws.take(),
+            draws: std::mem::take(&mut hold.draws),
         }
     }
 }
@@ -134,7 +134,7 @@ impl Book {
                 expires_at_ms,
                 draws,
             } => {
-                let hold = (pool.as_str(), action.as_str(), *credits, *expires_at_ms);
+                let hold = (pool, action, *credits, *expires_at_ms);
                 self.apply_reserved(seq, at_ms, key, hold, draws)
             }
             EventKind::Rejected {
@@ -186,8 +186,8 @@ impl Book {
         &mut self,
         seq: u64,
         at_ms: TimeMs,
-        key: &str,
-        pool: &str,
+        key: &Key,
+        pool: &Name,
         lot: Lot,
     ) -> Result<(), String> {
         if lot.id != self.next_lot {
@@ -198,7 +198,7 @@ impl Book {
             self.renewals[index] += 1;
         } else {
             let kind = RecordKind::Grant {
-                pool: self.names.get(pool),
+                pool: pool.clone(),
                 credits: lot.remaining,
                 source: lot.source,
                 expires_at_ms: lot.expires_at_ms,
@@ -246,8 +246,8 @@ impl Book {
         &mut self,
         seq: u64,
         at_ms: TimeMs,
-        key: &str,
-        (pool, action, credits, expires_at_ms): (&str, &str, Credits, TimeMs),
+        key: &Key,
+        (pool, action, credits, expires_at_ms): (&Name, &Name, Credits, TimeMs),
         draws: &[Draw],
     ) -> Result<(), String> {
         if expires_at_ms < at_ms {
@@ -258,11 +258,10 @@ impl Book {
         if entry.take(draws, at_ms)? != credits {
             return Err("the draws do not add up to the credits held".into());
         }
-        let action = self.names.get(action);
-        let (draws, state) = (Draws::from_slice(draws), HoldState::Open);
+        let (draws, state) = (DrawList::from_slice(draws), HoldState::Open);
         let hold = Hold {
             pool,
-            action,
+            action: action.clone(),
             credits,
             expires_at_ms,
             draws,
@@ -274,8 +273,8 @@ impl Book {
             at_ms,
             kind,
         };
-        let key = self.keys.claim(key, self.spec.key_retention_ms, record)?;
-        self.timeouts.insert(expires_at_ms, seq, key);
+        self.keys.claim(key, self.spec.key_retention_ms, record)?;
+        self.timeouts.insert(expires_at_ms, seq, key.clone());
         Ok(())
     }
 
@@ -283,14 +282,13 @@ impl Book {
         &mut self,
         seq: u64,
         at_ms: TimeMs,
-        key: &str,
-        (pool, action, credits): (&str, &str, Credits),
+        key: &Key,
+        (pool, action, credits): (&Name, &Name, Credits),
         rejection: Option<Rejection>,
     ) -> Result<(), String> {
-        let (pool, action) = (self.names.get(pool), self.names.get(action));
         let kind = RecordKind::Refused {
-            pool,
-            action,
+            pool: pool.clone(),
+            action: action.clone(),
             credits,
             rejection,
         };
@@ -299,8 +297,7 @@ impl Book {
             at_ms,
             kind,
         };
-        self.keys.claim(key, self.spec.key_retention_ms, record)?;
-        Ok(())
+        self.keys.claim(key, self.spec.key_retention_ms, record)
     }
 
     fn apply_committed(

@@ -9,11 +9,10 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 
 use super::hash::FastHash;
 use super::pools::PoolId;
-use crate::ledger::types::{Credits, Draw, LotId, Rejection, Source, TimeMs};
+use crate::ledger::types::{Credits, DrawList, Key, LotId, Name, Rejection, Source, TimeMs};
 
 /// One key's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,10 +32,10 @@ pub(crate) enum RecordKind {
     Hold(Hold),
     /// A reserve that was refused or found unlimited; its ttl had no effect and is not kept.
     Refused {
-        /// The request's pool (a shared name, see `Names`).
-        pool: Arc<str>,
-        /// The request's action (a shared name).
-        action: Arc<str>,
+        /// The request's pool.
+        pool: Name,
+        /// The request's action.
+        action: Name,
         /// The request's credits.
         credits: Credits,
         /// `None` for unlimited.
@@ -44,8 +43,8 @@ pub(crate) enum RecordKind {
     },
     /// A grant by hand (scheduled grants are not recorded: the schedule prevents repeats).
     Grant {
-        /// The request's pool (a shared name).
-        pool: Arc<str>,
+        /// The request's pool.
+        pool: Name,
         /// The request's credits.
         credits: Credits,
         /// The request's source.
@@ -64,48 +63,16 @@ pub(crate) enum RecordKind {
 pub(crate) struct Hold {
     /// The pool drawn on.
     pub pool: PoolId,
-    /// The action paid for, for duplicate detection (a shared name).
-    pub action: Arc<str>,
+    /// The action paid for, for duplicate detection.
+    pub action: Name,
     /// Credits held, the sum of `draws`.
     pub credits: Credits,
     /// When the hold times out.
     pub expires_at_ms: TimeMs,
     /// What each lot gave, in consumption order; emptied when the hold closes.
-    pub draws: Draws,
+    pub draws: DrawList,
     /// Open or how it closed.
     pub state: HoldState,
-}
-
-/// A hold's draws. Almost every hold draws on one lot, so that case needs no allocation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Draws {
-    /// Exactly one lot.
-    One(Draw),
-    /// None or several lots.
-    Many(Vec<Draw>),
-}
-
-impl Draws {
-    /// Copies `draws`.
-    pub fn from_slice(draws: &[Draw]) -> Draws {
-        match draws {
-            [one] => Draws::One(*one),
-            many => Draws::Many(many.to_vec()),
-        }
-    }
-
-    /// The draws in order.
-    pub fn as_slice(&self) -> &[Draw] {
-        match self {
-            Draws::One(one) => std::slice::from_ref(one),
-            Draws::Many(many) => many,
-        }
-    }
-
-    /// Takes the draws out, leaving none.
-    pub fn take(&mut self) -> Draws {
-        std::mem::replace(self, Draws::Many(Vec::new()))
-    }
 }
 
 /// Where a hold is in its life.
@@ -163,27 +130,39 @@ impl KeyRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Closed {
     at_ms: TimeMs,
-    key: Arc<str>,
+    key: Key,
     serial: u64,
 }
 
 /// Records by key, plus the closed ones in closing order for pruning.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct KeyTable {
-    records: HashMap<Arc<str>, KeyRecord, FastHash>,
+    records: HashMap<Key, KeyRecord, FastHash>,
     closed: VecDeque<Closed>,
 }
 
 impl KeyTable {
     /// The record under `key` unless it is forgotten at `now_ms`.
     pub fn live(&self, key: &str, now_ms: TimeMs, retention_ms: TimeMs) -> Option<&KeyRecord> {
-        let record = self.records.get(key)?;
-        (!record.is_forgotten(now_ms, retention_ms)).then_some(record)
+        self.live_entry(key, now_ms, retention_ms)
+            .map(|(_, record)| record)
     }
 
-    /// The record under `key`, forgotten or not.
-    pub fn get(&self, key: &str) -> Option<&KeyRecord> {
-        self.records.get(key)
+    /// Like [`KeyTable::live`], with the stored key, which a caller that only has a `&str`
+    /// can clone for an event without copying a long key's text.
+    pub fn live_entry(
+        &self,
+        key: &str,
+        now_ms: TimeMs,
+        retention_ms: TimeMs,
+    ) -> Option<(&Key, &KeyRecord)> {
+        let (stored, record) = self.records.get_key_value(key)?;
+        (!record.is_forgotten(now_ms, retention_ms)).then_some((stored, record))
+    }
+
+    /// The record under `key`, forgotten or not, with the stored key.
+    pub fn get_entry(&self, key: &str) -> Option<(&Key, &KeyRecord)> {
+        self.records.get_key_value(key)
     }
 
     /// The record under `key`, forgotten or not.
@@ -192,15 +171,13 @@ impl KeyTable {
     }
 
     /// Records `record` under `key`, unless a record there is not yet forgotten at the
-    /// record's time; a forgotten one is replaced. Returns the stored key, which the timeout
-    /// index and the pruning queue share.
+    /// record's time; a forgotten one is replaced.
     pub fn claim(
         &mut self,
-        key: &str,
+        key: &Key,
         retention_ms: TimeMs,
         record: KeyRecord,
-    ) -> Result<Arc<str>, String> {
-        let key: Arc<str> = Arc::from(key);
+    ) -> Result<(), String> {
         let record = match self.records.entry(key.clone()) {
             Entry::Occupied(mut entry) => {
                 if !entry.get().is_forgotten(record.at_ms, retention_ms) {
@@ -215,11 +192,11 @@ impl KeyTable {
             let serial = record.serial;
             self.push_closed(closed_at_ms, key.clone(), serial);
         }
-        Ok(key)
+        Ok(())
     }
 
     /// Queues the record `key` (with `serial`), closed at `at_ms`, for pruning.
-    pub fn note_closed(&mut self, at_ms: TimeMs, key: Arc<str>, serial: u64) {
+    pub fn note_closed(&mut self, at_ms: TimeMs, key: Key, serial: u64) {
         self.push_closed(at_ms, key, serial);
     }
 
@@ -247,7 +224,7 @@ impl KeyTable {
         self.records.len()
     }
 
-    fn push_closed(&mut self, at_ms: TimeMs, key: Arc<str>, serial: u64) {
+    fn push_closed(&mut self, at_ms: TimeMs, key: Key, serial: u64) {
         debug_assert!(self.closed.back().is_none_or(|back| back.at_ms <= at_ms));
         self.closed.push_back(Closed { at_ms, key, serial });
     }

@@ -5,7 +5,7 @@
 //! nothing can ever give it credits again, and the pool's totals keep the history.
 
 use super::PoolTotals;
-use crate::ledger::types::{Credits, Draw, LotId, Source, TimeMs};
+use crate::ledger::types::{Credits, Draw, DrawList, LotId, Source, TimeMs};
 
 /// A grant of credits, as the book holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,8 +76,8 @@ impl Pool {
     }
 
     /// Plans how to take `credits` in consumption order. The caller checked availability.
-    pub fn plan_draws(&self, credits: Credits) -> Vec<Draw> {
-        let mut draws = Vec::new();
+    pub fn plan_draws(&self, credits: Credits) -> DrawList {
+        let mut draws = DrawList::new();
         let mut left = credits;
         for lot in self.lots.iter().filter(|lot| lot.remaining > 0) {
             if left == 0 {

@@ -1,10 +1,11 @@
 //! The book's pools by name, each with a stable id.
 //!
-//! A hold names its pool by id rather than by a shared string: closing the hold then finds
-//! the pool without comparing names, and the hold costs no reference count to keep. Pools
+//! A hold names its pool by id rather than by name: closing the hold then finds the pool
+//! without comparing names. Pools
 //! are never removed, so an id stays valid for the book's whole life.
 
 use super::pool::Pool;
+use crate::ledger::types::Name;
 
 /// A pool's index in [`Pools`], assigned in creation order.
 pub(crate) type PoolId = usize;
@@ -16,7 +17,7 @@ pub(crate) type PoolId = usize;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Pools {
     /// Names and pools in creation order, which is what a `PoolId` indexes.
-    entries: Vec<(Box<str>, Pool)>,
+    entries: Vec<(Name, Pool)>,
     /// Ids in name order: lookups search it, and everything that walks the pools (and may
     /// emit events while doing so) goes in name order, as callers and replay expect.
     by_name: Vec<PoolId>,
@@ -35,7 +36,7 @@ impl Pools {
             Ok(found) => self.by_name[found],
             Err(at) => {
                 let id = self.entries.len();
-                self.entries.push((name.into(), Pool::default()));
+                self.entries.push((Name::new(name), Pool::default()));
                 self.by_name.insert(at, id);
                 id
             }
@@ -64,7 +65,7 @@ impl Pools {
     }
 
     /// The name of the pool with id `id`.
-    pub fn name(&self, id: PoolId) -> &str {
+    pub fn name(&self, id: PoolId) -> &Name {
         &self.entries[id].0
     }
 

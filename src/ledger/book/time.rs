@@ -2,6 +2,7 @@
 //! and scheduled grants — and the low-balance warnings those changes raise.
 
 use super::Book;
+use super::apply::RENEW_PREFIX;
 use super::pools::PoolId;
 use crate::ledger::types::*;
 
@@ -83,16 +84,16 @@ impl Book {
             if deadline_ms > at_ms {
                 break;
             }
-            let key = key.clone();
-            let hold = self
-                .open_hold_view(&key)
+            let (key, hold) = self
+                .open_hold_view(key)
                 .expect("a timeout names an open hold");
-            let (pool, returned) = (hold.pool, hold.draws.as_slice().to_vec());
+            let key = key.clone();
+            let (pool, returned) = (hold.pool, DrawList::from_slice(hold.draws.as_slice()));
             let expired = self.expired_returns(pool, &returned, at_ms);
-            let (key, timed_out) = (key.to_string(), true);
+            let timed_out = true;
             let kind = EventKind::Released {
                 key,
-                pool: self.pools.name(pool).to_string(),
+                pool: self.pools.name(pool).clone(),
                 timed_out,
                 returned,
             };
@@ -108,7 +109,7 @@ impl Book {
             due.extend(pool.due_expiries(at_ms).into_iter().map(|d| (id, d)));
         }
         for (pool, draw) in due {
-            let pool = self.pools.name(pool).to_string();
+            let pool = self.pools.name(pool).clone();
             let (lot, credits) = (draw.lot, draw.credits);
             self.emit(at_ms, EventKind::Expired { pool, lot, credits }, out);
         }
@@ -130,7 +131,7 @@ impl Book {
                 .map_or(0, |p| p.totals.granted);
             let fits = granted.checked_add(grant.credits).is_some();
             let kind = EventKind::Granted {
-                key: format!("renew:{}:{k}", grant.label),
+                key: smol_str::format_smolstr!("{RENEW_PREFIX}{}:{k}", grant.label),
                 lot: self.next_lot,
                 pool: grant.pool.clone(),
                 source: grant.source,
@@ -158,7 +159,7 @@ impl Book {
         for index in 0..self.spec.warn_thresholds.len() {
             let threshold = self.spec.warn_thresholds[index];
             if before >= threshold && after < threshold {
-                let (pool, available) = (self.pools.name(pool).to_string(), after);
+                let (pool, available) = (self.pools.name(pool).clone(), after);
                 self.emit(
                     at_ms,
                     EventKind::Warning {

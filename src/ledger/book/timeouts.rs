@@ -9,10 +9,8 @@
 //! An insert or removal out of order moves at most half the queue (`VecDeque` shifts the
 //! shorter side), which stays cheap at the few hundred holds one account may have open.
 
+use crate::ledger::types::{Key, TimeMs};
 use std::collections::VecDeque;
-use std::sync::Arc;
-
-use crate::ledger::types::TimeMs;
 
 /// One open hold's deadline.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +20,7 @@ struct Timeout {
     /// The hold's serial, which orders holds with the same deadline by creation.
     serial: u64,
     /// The hold's key, to find its record.
-    key: Arc<str>,
+    key: Key,
 }
 
 impl Timeout {
@@ -40,7 +38,7 @@ pub(crate) struct Timeouts {
 
 impl Timeouts {
     /// Adds an open hold.
-    pub fn insert(&mut self, deadline_ms: TimeMs, serial: u64, key: Arc<str>) {
+    pub fn insert(&mut self, deadline_ms: TimeMs, serial: u64, key: Key) {
         let timeout = Timeout {
             deadline_ms,
             serial,
@@ -56,7 +54,7 @@ impl Timeouts {
     }
 
     /// Removes the hold with this deadline and serial, giving back its key.
-    pub fn remove(&mut self, deadline_ms: TimeMs, serial: u64) -> Option<Arc<str>> {
+    pub fn remove(&mut self, deadline_ms: TimeMs, serial: u64) -> Option<Key> {
         let order = (deadline_ms, serial);
         let at = self
             .queue
@@ -66,7 +64,7 @@ impl Timeouts {
     }
 
     /// The hold that times out first: its deadline and key.
-    pub fn first(&self) -> Option<(TimeMs, &Arc<str>)> {
+    pub fn first(&self) -> Option<(TimeMs, &Key)> {
         let first = self.queue.front()?;
         Some((first.deadline_ms, &first.key))
     }
@@ -86,7 +84,7 @@ mod tests {
         let mut timeouts = Timeouts::default();
         let holds = [(30, 0), (10, 1), (30, 2), (20, 3), (10, 4)];
         for (deadline_ms, serial) in holds {
-            timeouts.insert(deadline_ms, serial, Arc::from(format!("k{serial}")));
+            timeouts.insert(deadline_ms, serial, smol_str::format_smolstr!("k{serial}"));
         }
         assert_eq!(timeouts.len(), 5);
         assert_eq!(timeouts.remove(30, 0).as_deref(), Some("k0"));
