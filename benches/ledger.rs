@@ -37,15 +37,18 @@ fn book_cycles(c: &mut Criterion) {
         ttl_ms: 60_000,
     };
     let mut step: u64 = 0;
+    // One reused event buffer, as the account actor keeps one.
+    let mut events = Vec::new();
     let mut group = c.benchmark_group("ledger");
     group.throughput(Throughput::Elements(1));
     group.bench_function("book_reserve_commit", |b| {
         b.iter(|| {
             step += 1;
             req.key = smol_str::format_smolstr!("a0-s{step}");
-            let reserved = book.reserve(&req, step);
-            let committed = book.commit(&req.key, COST, step);
-            black_box((reserved, committed));
+            let reserved = book.reserve_into(&req, step, &mut events);
+            let committed = book.commit_into(&req.key, COST, step, &mut events);
+            black_box((reserved, committed, &events));
+            events.clear();
         })
     });
     group.finish();

@@ -72,6 +72,9 @@ pub struct AccountState {
     clock: Arc<dyn Clock>,
     /// The account's journal.
     log: Arc<AccountLog>,
+    /// The events of the operation being handled; empty between messages, and kept so that
+    /// its allocation is reused by every operation.
+    scratch: Vec<Event>,
 }
 
 impl Actor for AccountActor {
@@ -90,6 +93,7 @@ impl Actor for AccountActor {
             book,
             clock: args.clock,
             log: args.log,
+            scratch: Vec::new(),
         })
     }
 
@@ -104,29 +108,28 @@ impl Actor for AccountActor {
         // outcome is journaled and a retry under the same key gets it again.
         match message {
             AccountMsg::Reserve(req, reply) => {
-                let outcome = state.apply(|book| book.reserve(&req, now_ms));
+                let outcome = state.apply(|book, out| book.reserve_into(&req, now_ms, out));
                 let _ = reply.send(outcome);
             }
             AccountMsg::Commit(req, reply) => {
-                let outcome = state.apply(|book| book.commit(&req.key, req.credits, now_ms));
+                let outcome =
+                    state.apply(|book, out| book.commit_into(&req.key, req.credits, now_ms, out));
                 let _ = reply.send(outcome);
             }
             AccountMsg::Release(req, reply) => {
-                let outcome = state.apply(|book| book.release(&req.key, now_ms));
+                let outcome = state.apply(|book, out| book.release_into(&req.key, now_ms, out));
                 let _ = reply.send(outcome);
             }
             AccountMsg::Grant(req, reply) => {
-                let outcome = state.apply(|book| book.grant(&req, now_ms));
+                let outcome = state.apply(|book, out| book.grant_into(&req, now_ms, out));
                 let _ = reply.send(outcome);
             }
             AccountMsg::Balance(pool, reply) => {
-                let events = state.book.advance(now_ms);
-                state.log.append(events);
+                state.apply(|book, out| book.advance_into(now_ms, out));
                 let _ = reply.send(state.book.balance(&pool));
             }
             AccountMsg::Tick(reply) => {
-                let events = state.book.advance(now_ms);
-                state.log.append(events);
+                state.apply(|book, out| book.advance_into(now_ms, out));
                 let _ = reply.send(());
             }
             AccountMsg::Crash => {
@@ -139,9 +142,10 @@ impl Actor for AccountActor {
 
 impl AccountState {
     /// Runs one `Book` operation and journals its events before the reply goes out.
-    fn apply<O>(&mut self, op: impl FnOnce(&mut Book) -> Applied<O>) -> O {
-        let applied = op(&mut self.book);
-        self.log.append(applied.events);
-        applied.outcome
+    fn apply<O>(&mut self, op: impl FnOnce(&mut Book, &mut Vec<Event>) -> O) -> O {
+        debug_assert!(self.scratch.is_empty());
+        let outcome = op(&mut self.book, &mut self.scratch);
+        self.log.append_from(&mut self.scratch);
+        outcome
     }
 }

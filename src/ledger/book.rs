@@ -239,13 +239,7 @@ impl Book {
 
     /// Holds `req.credits`, or refuses.
     pub fn reserve(&mut self, req: &ReserveRequest, now_ms: TimeMs) -> Applied<ReserveOutcome> {
-        let mut events = self.advance(now_ms);
-        let now_ms = self.now_ms;
-        let outcome = match self.keys.live(&req.key, now_ms, self.spec.key_retention_ms) {
-            Some(record) => repeat_reserve(record, req, &self.pools),
-            None => self.reserve_new(req, now_ms, &mut events),
-        };
-        Applied { outcome, events }
+        Applied::collect(|events| self.reserve_into(req, now_ms, events))
     }
 
     /// Charges `credits` of the hold under `key` and returns the rest.
@@ -255,7 +249,47 @@ impl Book {
         credits: Credits,
         now_ms: TimeMs,
     ) -> Applied<CommitOutcome> {
-        let mut events = self.advance(now_ms);
+        Applied::collect(|events| self.commit_into(key, credits, now_ms, events))
+    }
+
+    /// Returns the whole hold under `key`.
+    pub fn release(&mut self, key: &str, now_ms: TimeMs) -> Applied<ReleaseOutcome> {
+        Applied::collect(|events| self.release_into(key, now_ms, events))
+    }
+
+    /// Adds a lot, once per key. A lot that has already expired at `now_ms` expires at once.
+    pub fn grant(&mut self, req: &GrantRequest, now_ms: TimeMs) -> Applied<GrantOutcome> {
+        Applied::collect(|events| self.grant_into(req, now_ms, events))
+    }
+
+    // The `*_into` forms append to a caller's buffer, so that a caller applying many
+    // operations (the account actor) reuses one allocation instead of one per operation.
+
+    /// Holds `req.credits`, or refuses; the events are appended to `events`.
+    pub fn reserve_into(
+        &mut self,
+        req: &ReserveRequest,
+        now_ms: TimeMs,
+        events: &mut Vec<Event>,
+    ) -> ReserveOutcome {
+        self.advance_into(now_ms, events);
+        let now_ms = self.now_ms;
+        match self.keys.live(&req.key, now_ms, self.spec.key_retention_ms) {
+            Some(record) => repeat_reserve(record, req, &self.pools),
+            None => self.reserve_new(req, now_ms, events),
+        }
+    }
+
+    /// Charges `credits` of the hold under `key` and returns the rest; the events are
+    /// appended to `events`.
+    pub fn commit_into(
+        &mut self,
+        key: &str,
+        credits: Credits,
+        now_ms: TimeMs,
+        events: &mut Vec<Event>,
+    ) -> CommitOutcome {
+        self.advance_into(now_ms, events);
         let now_ms = self.now_ms;
         let record = self
             .keys
@@ -264,43 +298,51 @@ impl Book {
             Some((key, RecordKind::Hold(hold))) => CommitPlan::decide(key, hold, credits),
             _ => Err(CommitOutcome::NoHold),
         };
-        let outcome = match plan {
-            Ok(plan) => self.commit_open(plan, now_ms, &mut events),
+        match plan {
+            Ok(plan) => self.commit_open(plan, now_ms, events),
             Err(outcome) => outcome,
-        };
-        Applied { outcome, events }
+        }
     }
 
-    /// Returns the whole hold under `key`.
-    pub fn release(&mut self, key: &str, now_ms: TimeMs) -> Applied<ReleaseOutcome> {
-        let mut events = self.advance(now_ms);
+    /// Returns the whole hold under `key`; the events are appended to `events`.
+    pub fn release_into(
+        &mut self,
+        key: &str,
+        now_ms: TimeMs,
+        events: &mut Vec<Event>,
+    ) -> ReleaseOutcome {
+        self.advance_into(now_ms, events);
         let now_ms = self.now_ms;
         let closed_by = |closed_by| ReleaseOutcome::HoldClosed { closed_by };
-        let outcome = match self.hold_view(key) {
+        match self.hold_view(key) {
             HoldView::NoHold => ReleaseOutcome::NoHold,
             HoldView::Hold { state, .. } => match state {
-                HoldState::Open => self.release_open(key, now_ms, &mut events),
+                HoldState::Open => self.release_open(key, now_ms, events),
                 HoldState::Released { returned, .. } => ReleaseOutcome::Released { returned },
                 HoldState::Committed { .. } => closed_by(Closure::Committed),
                 HoldState::TimedOut { .. } => closed_by(Closure::TimedOut),
             },
-        };
-        Applied { outcome, events }
+        }
     }
 
-    /// Adds a lot, once per key. A lot that has already expired at `now_ms` expires at once.
-    pub fn grant(&mut self, req: &GrantRequest, now_ms: TimeMs) -> Applied<GrantOutcome> {
-        let mut events = self.advance(now_ms);
+    /// Adds a lot, once per key; the events are appended to `events`. A lot that has already
+    /// expired at `now_ms` expires at once.
+    pub fn grant_into(
+        &mut self,
+        req: &GrantRequest,
+        now_ms: TimeMs,
+        events: &mut Vec<Event>,
+    ) -> GrantOutcome {
+        self.advance_into(now_ms, events);
         let now_ms = self.now_ms;
-        let outcome = if req.key.starts_with(RENEW_PREFIX) {
+        if req.key.starts_with(RENEW_PREFIX) {
             GrantOutcome::KeyConflict
         } else {
             match self.keys.live(&req.key, now_ms, self.spec.key_retention_ms) {
                 Some(record) => repeat_grant(record, req),
-                None => self.grant_new(req, now_ms, &mut events),
+                None => self.grant_new(req, now_ms, events),
             }
-        };
-        Applied { outcome, events }
+        }
     }
 
     /// The pool's balance now.

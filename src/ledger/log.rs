@@ -28,9 +28,15 @@ impl Segments {
     fn push(&mut self, event: Event) {
         match self.segments.last_mut() {
             Some(last) if last.len() < SEGMENT_EVENTS => last.push(event),
-            // A new segment grows as needed (up to `SEGMENT_EVENTS`), so the thousands of
-            // quiet accounts of a run do not each reserve a full segment.
-            _ => self.segments.push(vec![event]),
+            // The first segment grows as needed, so the thousands of quiet accounts of a run
+            // do not each reserve a full one. An account that filled a segment is busy: its
+            // later segments are allocated whole, so they are never copied while growing.
+            Some(_) => {
+                let mut segment = Vec::with_capacity(SEGMENT_EVENTS);
+                segment.push(event);
+                self.segments.push(segment);
+            }
+            None => self.segments.push(vec![event]),
         }
         self.len += 1;
     }
@@ -80,12 +86,18 @@ impl AccountLog {
     }
 
     /// Appends events and, if the consumer was not already told, tells it.
-    pub fn append(&self, events: Vec<Event>) {
+    pub fn append(&self, mut events: Vec<Event>) {
+        self.append_from(&mut events);
+    }
+
+    /// Moves the events out of `events` (leaving it empty, with its capacity, for reuse),
+    /// appends them and, if the consumer was not already told, tells it.
+    pub fn append_from(&self, events: &mut Vec<Event>) {
         if events.is_empty() {
             return;
         }
         let mut stored = self.lock();
-        for event in events {
+        for event in events.drain(..) {
             stored.push(event);
         }
         drop(stored);

@@ -417,3 +417,13 @@ pub struct Applied<O> {
     /// What the journal records, in order.
     pub events: Vec<Event>,
 }
+
+impl<O> Applied<O> {
+    /// Runs an operation that appends its events to a buffer, and pairs its outcome with
+    /// them.
+    pub fn collect(op: impl FnOnce(&mut Vec<Event>) -> O) -> Applied<O> {
+        let mut events = Vec::new();
+        let outcome = op(&mut events);
+        Applied { outcome, events }
+    }
+}

@@ -36,7 +36,7 @@ fn earliest(a: Option<TimeMs>, b: Option<TimeMs>) -> Option<TimeMs> {
 impl Book {
     /// Runs every scheduled change due at or before `now_ms` (clamped to never go back) in
     /// time order, appending the events to `out`.
-    pub(super) fn advance_into(&mut self, now_ms: TimeMs, out: &mut Vec<Event>) {
+    pub fn advance_into(&mut self, now_ms: TimeMs, out: &mut Vec<Event>) {
         let target_ms = now_ms.max(self.now_ms);
         while let Some(at_ms) = self.next_due_ms().filter(|&at_ms| at_ms <= target_ms) {
             self.run_due(at_ms, out);
