@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use creditsim::check::Checker;
+use creditsim::check::{Checker, StepRecord, Told};
 use creditsim::ledger::{DEFAULT_POOL, Draw, DrawList, Event, EventKind, Source};
 
 /// `accounts` accounts, each granted a lot and then running `cycles` reserve→commit cycles,
@@ -81,5 +81,60 @@ fn online_checker(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, online_checker);
+/// The shape of `scenarios/stress.toml`: one hot account that takes a third of the cycles,
+/// beside `accounts` quiet ones, each cycle followed by its agent's step record, as the
+/// online checker sees them. The hot account's key map grows to tens of thousands of keys.
+fn stress_shaped(accounts: u32, cycles: u64) -> (Vec<Event>, Vec<StepRecord>) {
+    let quiet = journal(accounts, cycles / (3 * u64::from(accounts)));
+    let mut hot = journal(1, cycles / 3);
+    for event in &mut hot {
+        event.account = accounts;
+    }
+    let mut events = quiet;
+    events.extend(hot);
+    let steps = events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::Committed { key, charged, .. } => Some(StepRecord {
+                agent: event.account,
+                account: event.account,
+                key: key.clone(),
+                action: "video".into(),
+                params: "".into(),
+                quote_min: 7,
+                quote_max: 10,
+                failed: false,
+                told: Told::Charged(*charged),
+            }),
+            _ => None,
+        })
+        .collect();
+    (events, steps)
+}
+
+fn online_checker_stress_shape(c: &mut Criterion) {
+    let (events, steps) = stress_shaped(2000, 100_000);
+    let mut group = c.benchmark_group("checker");
+    group.throughput(Throughput::Elements(steps.len() as u64));
+    group.sample_size(10);
+    group.bench_function("stress shape: events and steps per cycle", |b| {
+        b.iter(|| {
+            let mut checker = Checker::new();
+            let mut steps = steps.iter();
+            for event in &events {
+                checker.observe(event);
+                if matches!(event.kind, EventKind::Committed { .. })
+                    && let Some(step) = steps.next()
+                {
+                    checker.observe_step(step);
+                }
+            }
+            let verdict = checker.finish();
+            assert!(verdict.ok());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, online_checker, online_checker_stress_shape);
 criterion_main!(benches);
