@@ -23,11 +23,8 @@ pub(super) fn step_view(step: &StepRecord) -> StepView {
         quote_max: step.quote_max,
         failed: step.failed,
         told: step.told,
-        what: if step.params.is_empty() {
-            step.action.to_string()
-        } else {
-            format!("{} ({})", step.action, step.params)
-        },
+        action: step.action.clone(),
+        params: step.params.clone(),
     }
 }
 
@@ -121,6 +118,8 @@ fn check_quote(key: &str, charged: Credits, step: &StepView, mut report: impl Fn
     }
     report(format!(
         "key {key} charged {charged}, outside the quote {}..={} for {}",
-        step.quote_min, step.quote_max, step.what
+        step.quote_min,
+        step.quote_max,
+        step.what()
     ));
 }

@@ -18,12 +18,12 @@ pub(super) struct Report<'a> {
 }
 
 impl Report<'_> {
-    pub fn violation(&mut self, invariant: Invariant, key: Option<&str>, message: String) {
+    pub fn violation(&mut self, invariant: Invariant, key: Option<&Key>, message: String) {
         self.reported = true;
         self.sink.push(Violation {
             invariant,
             account: self.at.account,
-            key: key.map(Key::from),
+            key: key.cloned(),
             seq: Some(self.at.seq),
             message,
         });
@@ -112,21 +112,20 @@ impl Account {
         self.pools.len() - 1
     }
 
-    /// The key's state, created on first sight (the only allocation per new key).
-    pub(super) fn key_state(&mut self, key: &str) -> &mut KeyState {
-        if !self.keys.contains_key(key) {
-            self.keys.insert(key.into(), KeyState::default());
-        }
-        self.keys.get_mut(key).expect("inserted above")
+    /// The key's state, created on first sight. One lookup: a key is looked up three times
+    /// per step (reserve, close, the agent's record), in maps of tens of thousands of keys
+    /// on a hot account. Cloning a `Key` copies it inline or bumps a shared count.
+    pub(super) fn key_state(&mut self, key: &Key) -> &mut KeyState {
+        self.keys.entry(key.clone()).or_default()
     }
 
-    fn granted(&mut self, key: &str, lot: LotId, pool: &str, credits: Credits, out: &mut Report) {
+    fn granted(&mut self, key: &Key, lot: LotId, pool: &str, credits: Credits, out: &mut Report) {
         let seq = out.at.seq;
         if let Some(first) = self.grants.get(key) {
             let msg = format!("grant key {key} granted twice: events {first} and {seq}");
             out.violation(Invariant::I2, Some(key), msg);
         } else {
-            self.grants.insert(key.into(), seq);
+            self.grants.insert(key.clone(), seq);
         }
         let pool = self.pool_index(pool);
         self.pools[pool].granted += i128::from(credits);
@@ -157,14 +156,14 @@ impl Account {
     }
 
     /// Records the first use of a key; a second one means a request was applied twice.
-    fn opened(&mut self, key: &str, how: Opening, out: &mut Report<'_>) {
+    fn opened(&mut self, key: &Key, how: Opening, out: &mut Report<'_>) {
         let state = self.key_state(key);
         open_key(state, key, how, out);
     }
 
     fn reserved(
         &mut self,
-        key: &str,
+        key: &Key,
         pool: &str,
         credits: Credits,
         draws: &[Draw],
@@ -195,7 +194,7 @@ impl Account {
 
     /// Moves a reserve's draw out of its lot, checking that the lot exists, belongs to the
     /// pool and does not go negative.
-    fn take_from_lot(&mut self, key: &str, pool: usize, draw: &Draw, out: &mut Report<'_>) {
+    fn take_from_lot(&mut self, key: &Key, pool: usize, draw: &Draw, out: &mut Report<'_>) {
         let Some(lot) = self.lots.get_mut(&draw.lot) else {
             let msg = format!(
                 "reserve of key {key} draws {} from lot {}, which was never granted",
@@ -224,7 +223,7 @@ impl Account {
 
     fn committed(
         &mut self,
-        key: &str,
+        key: &Key,
         pool: &str,
         charged: Credits,
         charged_from: &[Draw],
@@ -249,7 +248,7 @@ impl Account {
 
     fn released(
         &mut self,
-        key: &str,
+        key: &Key,
         pool: &str,
         how: Closure,
         returned: &[Draw],
@@ -272,7 +271,7 @@ impl Account {
     /// the ledger said it charged it.
     fn close(
         &mut self,
-        key: &str,
+        key: &Key,
         pool: &str,
         how: Closure,
         charge: Option<Credits>,
@@ -328,7 +327,7 @@ impl Account {
         }
     }
 
-    fn check_hold_pool(&self, key: &str, pool: &str, hold: &Hold, out: &mut Report<'_>) {
+    fn check_hold_pool(&self, key: &Key, pool: &str, hold: &Hold, out: &mut Report<'_>) {
         let hold_pool = &self.pools[hold.pool].name;
         if hold_pool != pool {
             let msg = format!("key {key} closed in pool {pool} but its hold is in {hold_pool}");
@@ -337,7 +336,7 @@ impl Account {
     }
 
     /// Accounts for `draw` against what the hold took from that lot.
-    fn settle(key: &str, hold: &mut Hold, draw: &Draw, verb: &str, out: &mut Report<'_>) {
+    fn settle(key: &Key, hold: &mut Hold, draw: &Draw, verb: &str, out: &mut Report<'_>) {
         let entry = match hold.draws.iter_mut().find(|(lot, _)| *lot == draw.lot) {
             Some(entry) => entry,
             None => {
@@ -358,7 +357,7 @@ impl Account {
     }
 
     /// After a close, every credit the hold took must have been charged or returned.
-    fn check_settled(&self, key: &str, hold: &Hold, how: &str, out: &mut Report<'_>) {
+    fn check_settled(&self, key: &Key, hold: &Hold, how: &str, out: &mut Report<'_>) {
         for (lot, left) in hold.draws.iter().filter(|(_, left)| *left > 0) {
             let msg = format!(
                 "{how} of key {key} leaves {left} credits of lot {lot} unaccounted: neither \
@@ -435,7 +434,7 @@ impl Account {
 }
 
 /// Marks `state` as opened by `how`, or reports that it already was.
-fn open_key(state: &mut KeyState, key: &str, how: Opening, out: &mut Report<'_>) {
+fn open_key(state: &mut KeyState, key: &Key, how: Opening, out: &mut Report<'_>) {
     let seq = out.at.seq;
     match state.opened {
         Some((first, first_seq)) => {
@@ -485,7 +484,7 @@ fn kind_word(kind: &EventKind) -> &'static str {
     }
 }
 
-fn event_key(kind: &EventKind) -> Option<&str> {
+fn event_key(kind: &EventKind) -> Option<&Key> {
     match kind {
         EventKind::Granted { key, .. }
         | EventKind::Reserved { key, .. }

@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use smol_str::SmolStr;
+
 use crate::journal::Told;
-use crate::ledger::{AccountId, Closure, Credits, Key, LotId};
+use crate::ledger::{AccountId, Closure, Credits, Key, LotId, Name};
 
 /// A map with [`FastHasher`]: the checker's maps are keyed by short keys and small ids.
 pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
@@ -182,8 +184,22 @@ pub(super) struct StepView {
     pub quote_max: Credits,
     pub failed: bool,
     pub told: Told,
-    /// `action (params)`, for messages.
-    pub what: String,
+    /// The action, for messages.
+    pub action: Name,
+    /// Its parameters, for messages. Kept as shared strings rather than formatted up front,
+    /// so that recording a step allocates nothing: only a violation message needs the text.
+    pub params: SmolStr,
+}
+
+impl StepView {
+    /// `action (params)`, or just `action` without parameters, for messages.
+    pub fn what(&self) -> String {
+        if self.params.is_empty() {
+            self.action.to_string()
+        } else {
+            format!("{} ({})", self.action, self.params)
+        }
+    }
 }
 
 /// Where a violation is being reported from: one account and one event.
