@@ -38,6 +38,11 @@ pub struct JournalSink {
     journal: Option<JournalWriter<BufWriter<File>>>,
     steps: Option<StepWriter<BufWriter<File>>>,
     counts: SinkCounts,
+    /// The events of one `drain`, copied out of the account's log so that the log's lock is
+    /// held only for the copy: the account actor appends under that lock, and checking and
+    /// writing under it would stall the actor (and the worker thread it runs on). Reused, so
+    /// a drain allocates nothing once it has grown.
+    batch: Vec<Event>,
 }
 
 impl JournalSink {
@@ -65,15 +70,24 @@ impl JournalSink {
             journal,
             steps,
             counts: SinkCounts::default(),
+            batch: Vec::new(),
         })
     }
 
     /// Consumes whatever the account appended since last time.
     pub fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
-        let log = self.logs[account as usize].clone();
+        let mut batch = std::mem::take(&mut self.batch);
         let from = self.cursors[account as usize];
-        self.cursors[account as usize] = log.visit_from(from, |event| self.observe(event))?;
-        Ok(())
+        let copied = self.logs[account as usize].visit_from(from, |event| {
+            batch.push(event.clone());
+            Ok::<_, std::convert::Infallible>(())
+        });
+        let Ok(len) = copied;
+        self.cursors[account as usize] = len;
+        let observed = batch.iter().try_for_each(|event| self.observe(event));
+        batch.clear();
+        self.batch = batch;
+        observed
     }
 
     /// Consumes what every account appended since last time (at the end of a run).
@@ -140,21 +154,43 @@ pub enum SinkInput {
     Step(StepRecord),
 }
 
+/// The most notices or step records the consumer takes from its channel per wake: enough
+/// that a busy run pays the wake-up and the `select!` once per batch rather than per item,
+/// few enough that neither channel starves the other for long.
+const RECV_BATCH: usize = 256;
+
 /// Runs the consumer until `stop` fires. The runner fires it once the agents are done (so
 /// every step record is already queued) and the accounts caught up; the queued records are
 /// then taken, and `finish` drains the logs. `biased` keeps the order of work fixed, so a
-/// deterministic run writes the same files.
+/// deterministic run writes the same files. Each channel is read in batches of up to
+/// [`RECV_BATCH`], in the order it was sent.
 pub async fn consume(
     mut sink: JournalSink,
     mut notify: UnboundedReceiver<AccountId>,
     mut steps: UnboundedReceiver<SinkInput>,
     mut stop: oneshot::Receiver<()>,
 ) -> Result<JournalSink, JournalError> {
+    let mut accounts = Vec::with_capacity(RECV_BATCH);
+    let mut records = Vec::with_capacity(RECV_BATCH);
     loop {
         tokio::select! {
             biased;
-            Some(account) = notify.recv() => sink.drain(account)?,
-            Some(SinkInput::Step(record)) = steps.recv() => sink.step(record)?,
+            n = notify.recv_many(&mut accounts, RECV_BATCH), if !notify.is_closed() || !notify.is_empty() => {
+                if n == 0 {
+                    continue;
+                }
+                for account in accounts.drain(..) {
+                    sink.drain(account)?;
+                }
+            }
+            n = steps.recv_many(&mut records, RECV_BATCH), if !steps.is_closed() || !steps.is_empty() => {
+                if n == 0 {
+                    continue;
+                }
+                for SinkInput::Step(record) in records.drain(..) {
+                    sink.step(record)?;
+                }
+            }
             _ = &mut stop => break,
         }
     }
