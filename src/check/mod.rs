@@ -156,7 +156,8 @@ impl Checker {
     pub fn finish(mut self) -> Verdict {
         let steps_checked = self.steps > 0 || self.steps_expected;
         for (id, account) in &self.accounts {
-            for (key, state) in &account.keys {
+            for (key, index) in &account.keys {
+                let state = account.key_states.get(*index);
                 agents::check_key(*id, key, state, steps_checked, &mut self.violations);
             }
         }

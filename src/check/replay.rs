@@ -116,7 +116,12 @@ impl Account {
     /// per step (reserve, close, the agent's record), in maps of tens of thousands of keys
     /// on a hot account. Cloning a `Key` copies it inline or bumps a shared count.
     pub(super) fn key_state(&mut self, key: &Key) -> &mut KeyState {
-        self.keys.entry(key.clone()).or_default()
+        let states = &mut self.key_states;
+        let index = *self
+            .keys
+            .entry(key.clone())
+            .or_insert_with(|| states.push());
+        states.get_mut(index)
     }
 
     fn granted(&mut self, key: &Key, lot: LotId, pool: &str, credits: Credits, out: &mut Report) {

@@ -73,9 +73,12 @@ pub(super) struct Account {
     pub pools: Vec<Pool>,
     /// Lots by id.
     pub lots: FastMap<LotId, Lot>,
-    /// Every reserve key seen in the run, from events or steps; never forgotten, so that
-    /// at-most-once holds for the whole run whatever the ledger's retention window.
-    pub keys: FastMap<Key, KeyState>,
+    /// Every reserve key seen in the run, from events or steps, with the index of its state
+    /// in `key_states`; never forgotten, so that at-most-once holds for the whole run
+    /// whatever the ledger's retention window.
+    pub keys: FastMap<Key, u32>,
+    /// The states of `keys`, by index.
+    pub key_states: KeyStates,
     /// Every grant key seen, with the `seq` of its grant.
     pub grants: FastMap<Key, u64>,
 }
@@ -175,6 +178,54 @@ pub(super) struct KeyState {
     pub charged_total: u128,
     /// What the agent said about the key.
     pub step: Option<StepView>,
+}
+
+/// Key states in chunks of fixed capacity, addressed by the index that `Account::keys`
+/// maps each key to. A hot account's map grows to tens of thousands of keys; kept apart
+/// from the states, it holds only a key and an index per entry, so that growing it moves
+/// little memory, and the states themselves are never moved: a new chunk is added instead.
+#[derive(Default)]
+pub(super) struct KeyStates {
+    chunks: Vec<Vec<KeyState>>,
+    len: u32,
+}
+
+impl KeyStates {
+    /// States per chunk (about 150 KB of them).
+    const CHUNK: usize = 1024;
+
+    /// Adds a fresh state and returns its index.
+    pub fn push(&mut self) -> u32 {
+        assert!(
+            self.len < u32::MAX,
+            "more than u32::MAX keys in one account"
+        );
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < Self::CHUNK => last.push(KeyState::default()),
+            // The first chunk grows as needed, so the thousands of quiet accounts of a run
+            // stay small; later ones are allocated whole.
+            Some(_) => {
+                let mut chunk = Vec::with_capacity(Self::CHUNK);
+                chunk.push(KeyState::default());
+                self.chunks.push(chunk);
+            }
+            None => self.chunks.push(vec![KeyState::default()]),
+        }
+        self.len += 1;
+        self.len - 1
+    }
+
+    /// The state at `index`, which `push` returned.
+    pub fn get(&self, index: u32) -> &KeyState {
+        let index = index as usize;
+        &self.chunks[index / Self::CHUNK][index % Self::CHUNK]
+    }
+
+    /// The state at `index`, which `push` returned.
+    pub fn get_mut(&mut self, index: u32) -> &mut KeyState {
+        let index = index as usize;
+        &mut self.chunks[index / Self::CHUNK][index % Self::CHUNK]
+    }
 }
 
 /// The parts of a `StepRecord` that the checks need.
