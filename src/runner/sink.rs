@@ -150,8 +150,8 @@ fn create(path: &Path) -> Result<File, JournalError> {
 
 /// What the consumer task receives.
 pub enum SinkInput {
-    /// An agent's record of one step.
-    Step(StepRecord),
+    /// An agent's records of its latest steps, in the order it took them.
+    Steps(Vec<StepRecord>),
 }
 
 /// The most notices or step records the consumer takes from its channel per wake: enough
@@ -187,15 +187,15 @@ pub async fn consume(
                 if n == 0 {
                     continue;
                 }
-                for SinkInput::Step(record) in records.drain(..) {
-                    sink.step(record)?;
+                for SinkInput::Steps(batch) in records.drain(..) {
+                    batch.into_iter().try_for_each(|record| sink.step(record))?;
                 }
             }
             _ = &mut stop => break,
         }
     }
-    while let Ok(SinkInput::Step(record)) = steps.try_recv() {
-        sink.step(record)?;
+    while let Ok(SinkInput::Steps(batch)) = steps.try_recv() {
+        batch.into_iter().try_for_each(|record| sink.step(record))?;
     }
     Ok(sink)
 }
