@@ -46,7 +46,8 @@ pub use verdict::{Invariant, Verdict, Violation};
 
 use crate::ledger::{AccountId, Event, EventKind};
 use replay::Report;
-use state::{Account, At, FastMap};
+pub(crate) use state::FastMap;
+use state::{Account, At};
 use verdict::Violations;
 
 /// How many violations a verdict keeps by default; the rest are counted, not stored.

@@ -10,14 +10,14 @@ use crate::journal::Told;
 use crate::ledger::{AccountId, Closure, Credits, Key, LotId, Name};
 
 /// A map with [`FastHasher`]: the checker's maps are keyed by short keys and small ids.
-pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// A folded-multiply hasher (one 64×64→128-bit multiply per word, the high half folded into
 /// the low): several times faster than SipHash on short keys such as `a17-s3042`, which
 /// matters at millions of events per second. It does not resist deliberate collisions; the
 /// checker reads journals that its own runs wrote.
 #[derive(Clone, Copy, Default)]
-pub(super) struct FastHasher {
+pub(crate) struct FastHasher {
     hash: u64,
 }
 

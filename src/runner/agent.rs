@@ -3,7 +3,6 @@
 //! duration), then commit the actual cost, or release on failure. The agent records what it
 //! was told, so the checker can compare the user's view with the ledger's (I7).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use smol_str::SmolStr;
 use tokio::time::Instant;
 
+use crate::check::FastMap;
 use crate::journal::{StepRecord, Told};
 use crate::ledger::{
     CommitOutcome, Credits, Key, MONTH_MS, Name, ReleaseOutcome, ReserveOutcome, ReserveRequest,
@@ -45,8 +45,9 @@ pub struct AgentState {
     ctx: Arc<RunContext>,
     steps: StepGen,
     /// Priced steps by (action, params) identity: a drawn workload shares one `Arc` per
-    /// entry, so this is a handful of entries; a trace row has its own.
-    quotes: HashMap<(usize, usize), Option<Arc<Priced>>>,
+    /// entry, so this is a handful of entries; a trace row has its own. Looked up once per
+    /// step, so it uses the checker's fast hasher rather than SipHash.
+    quotes: FastMap<(usize, usize), Option<Arc<Priced>>>,
     /// The step and price of the last reserve the ledger answered, for the key-reuse fault.
     /// Kept as these two shared handles rather than as a `ReserveRequest`, whose three
     /// strings would be cloned on every step only to serve a rare fault.
@@ -67,7 +68,7 @@ impl Actor for UserAgent {
         Ok(AgentState {
             ctx: args.ctx,
             steps: args.steps,
-            quotes: HashMap::new(),
+            quotes: FastMap::default(),
             last_reserve: None,
         })
     }
@@ -116,10 +117,14 @@ impl Actor for UserAgent {
 /// the checker soon, and that the stop flag, read before every step, still stops promptly.
 const STEPS_PER_MESSAGE: usize = 16;
 
-/// A step's quote and its parameters as recorded, computed once per workload entry.
+/// A step's quote and its parameters as recorded, computed once per workload entry, with
+/// the names every request and record of the step carries, so that a step clones them
+/// rather than building them from text.
 struct Priced {
     quote: Quote,
     params_text: SmolStr,
+    action: Name,
+    pool: Name,
 }
 
 impl AgentState {
@@ -134,7 +139,13 @@ impl AgentState {
             .or_insert_with(|| {
                 let quote = model.quote(&step.action, &step.params).ok()?;
                 let params_text = SmolStr::from(encode_params(&step.params));
-                Some(Arc::new(Priced { quote, params_text }))
+                let pool = Name::new(&quote.pool);
+                Some(Arc::new(Priced {
+                    quote,
+                    params_text,
+                    action: Name::new(&*step.action),
+                    pool,
+                }))
             })
             .clone()
     }
@@ -152,7 +163,9 @@ impl AgentState {
             agent: step.agent,
             account: step.account,
             key: step.key(),
-            action: Name::new(&*step.action),
+            action: priced
+                .as_ref()
+                .map_or_else(|| Name::new(&*step.action), |p| p.action.clone()),
             params: priced.as_ref().map_or_else(
                 || encode_params(&step.params).into(),
                 |p| p.params_text.clone(),
@@ -162,10 +175,11 @@ impl AgentState {
             failed: step.fails,
             told: Told::NotCharged,
         };
-        let Some(quote) = quote else {
+        let Some(priced) = priced else {
             ctx.counters.bump(Count::Unexpected);
             return record;
         };
+        let quote = &priced.quote;
         if quote.credits.max == 0 {
             ctx.counters.bump(Count::Free);
             return record;
@@ -177,15 +191,13 @@ impl AgentState {
         // Each attempt builds its request afresh: the ledger takes it by value, so a kept
         // copy would only add a clone of its strings per step.
         let reply = call_with_faults(faults, &mut stats, || {
-            let req = reserve_request(&record.key, step, quote, ctx.ttl_ms);
+            let req = reserve_request(&record.key, &priced, ctx.ttl_ms);
             ctx.ledger.reserve(step.account, req)
         })
         .await;
         ctx.latency
             .record(step.agent, Op::Reserve, elapsed_us(started), 0);
-        if reply.is_some()
-            && let Some(priced) = &priced
-        {
+        if reply.is_some() {
             // Only a key the ledger is known to have seen can be reused as a conflict.
             self.last_reserve = Some((step.clone(), priced.clone()));
         }
@@ -244,12 +256,7 @@ impl AgentState {
         if step.faults.has(Fault::KeyReuse)
             && let Some((earlier_step, earlier_priced)) = &self.last_reserve
         {
-            let mut earlier = reserve_request(
-                &earlier_step.key(),
-                earlier_step,
-                &earlier_priced.quote,
-                ctx.ttl_ms,
-            );
+            let mut earlier = reserve_request(&earlier_step.key(), earlier_priced, ctx.ttl_ms);
             // The same key as an earlier step, with different content: must be refused.
             earlier.credits += 1;
             let mut stats = CallStats::default();
@@ -332,13 +339,13 @@ impl AgentState {
     }
 }
 
-/// The reserve for `step` under `key`: the quoted maximum, held for `ttl_ms`.
-fn reserve_request(key: &Key, step: &Step, quote: &Quote, ttl_ms: u64) -> ReserveRequest {
+/// The reserve of a step priced `priced` under `key`: the quoted maximum, held for `ttl_ms`.
+fn reserve_request(key: &Key, priced: &Priced, ttl_ms: u64) -> ReserveRequest {
     ReserveRequest {
         key: key.clone(),
-        pool: Name::new(&quote.pool),
-        action: Name::new(&*step.action),
-        credits: quote.credits.max,
+        pool: priced.pool.clone(),
+        action: priced.action.clone(),
+        credits: priced.quote.credits.max,
         ttl_ms,
     }
 }
