@@ -104,9 +104,12 @@ impl Counters {
         self.add(count, 1);
     }
 
-    /// Adds `n`.
+    /// Adds `n`. Adding zero (most steps' retries and duplicates) writes nothing, so it
+    /// does not pull the counters' cache line away from the other worker thread.
     pub fn add(&self, count: Count, n: u64) {
-        self.0[count as usize].fetch_add(n, Ordering::Relaxed);
+        if n > 0 {
+            self.0[count as usize].fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// A copy of the current values.
