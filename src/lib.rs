@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod check;
+mod chunked;
 pub mod journal;
 pub mod ledger;
 pub mod pricing;

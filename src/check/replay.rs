@@ -120,7 +120,7 @@ impl Account {
         let index = *self
             .keys
             .entry(key.clone())
-            .or_insert_with(|| states.push());
+            .or_insert_with(|| states.push(KeyState::default()));
         states.get_mut(index)
     }
 

@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use smol_str::SmolStr;
 
+use crate::chunked::Chunked;
 use crate::journal::Told;
 use crate::ledger::{AccountId, Closure, Credits, Key, LotId, Name};
 
@@ -76,7 +77,7 @@ pub(super) struct Account {
     /// Every reserve key seen in the run, from events or steps, with the index of its state
     /// in `key_states`; never forgotten, so that at-most-once holds for the whole run
     /// whatever the ledger's retention window.
-    pub keys: FastMap<Key, u32>,
+    pub keys: FastMap<Key, usize>,
     /// The states of `keys`, by index.
     pub key_states: KeyStates,
     /// Every grant key seen, with the `seq` of its grant.
@@ -180,53 +181,11 @@ pub(super) struct KeyState {
     pub step: Option<StepView>,
 }
 
-/// Key states in chunks of fixed capacity, addressed by the index that `Account::keys`
-/// maps each key to. A hot account's map grows to tens of thousands of keys; kept apart
-/// from the states, it holds only a key and an index per entry, so that growing it moves
-/// little memory, and the states themselves are never moved: a new chunk is added instead.
-#[derive(Default)]
-pub(super) struct KeyStates {
-    chunks: Vec<Vec<KeyState>>,
-    len: u32,
-}
-
-impl KeyStates {
-    /// States per chunk (about 150 KB of them).
-    const CHUNK: usize = 1024;
-
-    /// Adds a fresh state and returns its index.
-    pub fn push(&mut self) -> u32 {
-        assert!(
-            self.len < u32::MAX,
-            "more than u32::MAX keys in one account"
-        );
-        match self.chunks.last_mut() {
-            Some(last) if last.len() < Self::CHUNK => last.push(KeyState::default()),
-            // The first chunk grows as needed, so the thousands of quiet accounts of a run
-            // stay small; later ones are allocated whole.
-            Some(_) => {
-                let mut chunk = Vec::with_capacity(Self::CHUNK);
-                chunk.push(KeyState::default());
-                self.chunks.push(chunk);
-            }
-            None => self.chunks.push(vec![KeyState::default()]),
-        }
-        self.len += 1;
-        self.len - 1
-    }
-
-    /// The state at `index`, which `push` returned.
-    pub fn get(&self, index: u32) -> &KeyState {
-        let index = index as usize;
-        &self.chunks[index / Self::CHUNK][index % Self::CHUNK]
-    }
-
-    /// The state at `index`, which `push` returned.
-    pub fn get_mut(&mut self, index: u32) -> &mut KeyState {
-        let index = index as usize;
-        &mut self.chunks[index / Self::CHUNK][index % Self::CHUNK]
-    }
-}
+/// Key states, addressed by the index that `Account::keys` maps each key to. A hot
+/// account's map grows to tens of thousands of keys; kept apart from the states, it holds
+/// only a key and an index per entry, so that growing it moves little memory, and the
+/// states themselves are never moved (see [`Chunked`]). 1024 states are about 150 KB.
+pub(super) type KeyStates = Chunked<KeyState, 1024>;
 
 /// The parts of a `StepRecord` that the checks need.
 pub(super) struct StepView {

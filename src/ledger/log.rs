@@ -17,44 +17,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// starting a new one costs little.
 const SEGMENT_EVENTS: usize = 4096;
 
-/// An append-only sequence of events in fixed-size segments.
-#[derive(Debug, Default)]
-struct Segments {
-    segments: Vec<Vec<Event>>,
-    len: usize,
-}
-
-impl Segments {
-    fn push(&mut self, event: Event) {
-        match self.segments.last_mut() {
-            Some(last) if last.len() < SEGMENT_EVENTS => last.push(event),
-            // The first segment grows as needed, so the thousands of quiet accounts of a run
-            // do not each reserve a full one. An account that filled a segment is busy: its
-            // later segments are allocated whole, so they are never copied while growing.
-            Some(_) => {
-                let mut segment = Vec::with_capacity(SEGMENT_EVENTS);
-                segment.push(event);
-                self.segments.push(segment);
-            }
-            None => self.segments.push(vec![event]),
-        }
-        self.len += 1;
-    }
-
-    /// The events from index `from` on, in order.
-    fn from(&self, from: usize) -> impl Iterator<Item = &Event> {
-        let first = from / SEGMENT_EVENTS;
-        self.segments
-            .iter()
-            .skip(first)
-            .flatten()
-            .skip(from - first * SEGMENT_EVENTS)
-    }
-}
+/// An account's events, in segments of `SEGMENT_EVENTS`.
+type Segments = Chunked<Event, SEGMENT_EVENTS>;
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::types::{AccountId, Event};
+use crate::chunked::Chunked;
 
 /// One account's events, appended by its actor and read by the journal consumer.
 #[derive(Debug)]
@@ -120,20 +89,20 @@ impl AccountLog {
     ) -> Result<usize, E> {
         self.pending.store(false, Ordering::Release);
         let stored = self.lock();
-        for event in stored.from(from) {
+        for event in stored.iter_from(from) {
             visit(event)?;
         }
-        Ok(stored.len)
+        Ok(stored.len())
     }
 
     /// A copy of every event, for replay after a crash or for inspection in tests.
     pub fn events(&self) -> Vec<Event> {
-        self.lock().from(0).cloned().collect()
+        self.lock().iter_from(0).cloned().collect()
     }
 
     /// How many events the log holds.
     pub fn len(&self) -> usize {
-        self.lock().len
+        self.lock().len()
     }
 
     /// Whether the log holds no event.
