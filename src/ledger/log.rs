@@ -2,7 +2,9 @@
 //!
 //! The account actor appends the events of every operation here before it replies, so that a
 //! restarted actor can rebuild its `Book` by replaying them. The journal consumer (writer and
-//! online checker) reads the same events by reference, so each event is stored exactly once.
+//! online checker) copies the new events out under the lock, which is cheap because keys and
+//! names are stored inline, and checks and writes them after releasing it, so the actor never
+//! waits for the checker.
 //! Instead of a message per event, the actor raises a per-account "pending" flag and sends the
 //! account id on a channel only when the flag was down: the channel therefore never holds more
 //! than one entry per account, whatever the load.
