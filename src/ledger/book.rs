@@ -522,15 +522,7 @@ impl Book {
             return GrantOutcome::Overflow;
         }
         let lot = self.next_lot;
-        let kind = EventKind::Granted {
-            key: req.key.clone(),
-            lot,
-            pool: req.pool.clone(),
-            source: req.source,
-            credits: req.credits,
-            expires_at_ms: req.expires_at_ms,
-            priority: req.priority,
-        };
+        let kind = EventKind::granted(req, lot);
         self.emit(now_ms, kind, events);
         let expired = req.expires_at_ms.is_some_and(|at_ms| at_ms <= now_ms);
         if expired && req.credits > 0 {

@@ -293,15 +293,7 @@ impl NaiveBook {
             remaining: req.credits as i64,
         });
         self.grants.insert(req.key.clone(), lot);
-        let kind = EventKind::Granted {
-            key: req.key.clone(),
-            lot,
-            pool: req.pool.clone(),
-            source: req.source,
-            credits: req.credits,
-            expires_at_ms: req.expires_at_ms,
-            priority: req.priority,
-        };
+        let kind = EventKind::granted(req, lot);
         self.event(now_ms, kind, out);
         GrantOutcome::Granted { lot }
     }

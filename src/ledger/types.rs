@@ -396,6 +396,20 @@ impl EventKind {
         }
     }
 
+    /// The event of a grant by hand that created lot `lot`, shared by every ledger that
+    /// journals grants.
+    pub fn granted(req: &GrantRequest, lot: LotId) -> EventKind {
+        EventKind::Granted {
+            key: req.key.clone(),
+            lot,
+            pool: req.pool.clone(),
+            source: req.source,
+            credits: req.credits,
+            expires_at_ms: req.expires_at_ms,
+            priority: req.priority,
+        }
+    }
+
     /// The event of a reserve that was refused.
     pub fn rejected(req: &ReserveRequest, reason: Rejection) -> EventKind {
         EventKind::Rejected {
