@@ -1,6 +1,8 @@
 //! Ledger benchmarks: reserve→commit cycles per second through `ledger::Book` on one account,
-//! against a plain `HashMap<String, u64>` check-and-debit ledger measured in the same run, so
-//! the ratio shows what the rules, the journal events and idempotency cost.
+//! against three plain `HashMap` ledgers measured in the same run, each doing a little more of
+//! what `Book` does: a balance check-and-debit only; plus a hold kept under the request's key;
+//! plus the cycle's two journal events. The ratios show what holds, events and `Book`'s rules
+//! (idempotency retention, timeouts, lots, replay checks) each cost.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -11,6 +13,27 @@ use criterion::{Criterion, Throughput, criterion_main};
 
 /// Credits per cycle; the price of a typical image.
 const COST: Credits = 5;
+
+/// Request keys built before measuring, so that no loop times the text formatting of a
+/// key (the caller's work, not the ledger's). Far more keys than a book remembers at once
+/// (about 1000 here), so a key comes round again long after its record was forgotten.
+struct KeyRing(Vec<Key>);
+
+impl KeyRing {
+    const LEN: u64 = 1 << 16;
+
+    fn new() -> KeyRing {
+        KeyRing(
+            (0..KeyRing::LEN)
+                .map(|step| smol_str::format_smolstr!("a0-s{step}"))
+                .collect(),
+        )
+    }
+
+    fn key(&self, step: u64) -> Key {
+        self.0[(step % KeyRing::LEN) as usize].clone()
+    }
+}
 
 /// `Book` on one account with a large never-expiring lot. Virtual time moves 1 ms per cycle
 /// and idempotency records are kept for 1 s, so the key table stays at a steady ~1000.
@@ -36,6 +59,7 @@ fn book_cycles(c: &mut Criterion) {
         credits: COST,
         ttl_ms: 60_000,
     };
+    let keys = KeyRing::new();
     let mut step: u64 = 0;
     // One reused event buffer, as the account actor keeps one.
     let mut events = Vec::new();
@@ -44,7 +68,7 @@ fn book_cycles(c: &mut Criterion) {
     group.bench_function("book_reserve_commit", |b| {
         b.iter(|| {
             step += 1;
-            req.key = smol_str::format_smolstr!("a0-s{step}");
+            req.key = keys.key(step);
             let reserved = book.reserve_into(&req, step, &mut events);
             let committed = book.commit_into(&req.key, COST, step, &mut events);
             black_box((reserved, committed, &events));
@@ -82,6 +106,123 @@ fn hashmap_cycles(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same cycle on a plain map ledger that does keep holds: the reserve debits the balance
+/// and records the hold under the request's fresh key (taken from a `KeyRing` as in `book_cycles`), and
+/// the commit takes the hold back out and returns what it did not charge. No idempotency
+/// retention, no rules, no journal. This is the smallest ledger with reserve→commit
+/// semantics, closer to what DESIGN.md's "plain HashMap ledger" reference figure measures
+/// than the balance-only loop above.
+fn hashmap_holds_cycles(c: &mut Criterion) {
+    let mut balances: HashMap<String, u64> = HashMap::new();
+    balances.insert("a0".into(), Credits::MAX / 2);
+    let mut holds: HashMap<Key, Credits> = HashMap::new();
+    let account = String::from("a0");
+    let keys = KeyRing::new();
+    let mut step: u64 = 0;
+    let mut group = c.benchmark_group("ledger");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("hashmap_holds_reserve_commit", |b| {
+        b.iter(|| {
+            step += 1;
+            let key = keys.key(step);
+            let balance = balances
+                .get_mut(black_box(account.as_str()))
+                .expect("account");
+            let reserved = *balance >= COST;
+            if reserved {
+                *balance -= COST;
+                holds.insert(key.clone(), COST);
+            }
+            let charged = black_box(COST);
+            if let Some(held) = holds.remove(black_box(key.as_str())) {
+                let balance = balances
+                    .get_mut(black_box(account.as_str()))
+                    .expect("account");
+                *balance += held - charged;
+            }
+            black_box(reserved);
+        })
+    });
+    group.finish();
+}
+
+/// The hold-keeping map ledger that also builds the two journal events a cycle produces
+/// (`Reserved`, `Committed`) into a reused buffer, as `Book` must. With the two loops above
+/// it makes a ladder: what the holds cost, then what the events cost, and what is left of
+/// `Book`'s figure is its rules (idempotency retention, timeouts, lots, replay checks).
+fn hashmap_holds_events_cycles(c: &mut Criterion) {
+    let mut balances: HashMap<String, u64> = HashMap::new();
+    balances.insert("a0".into(), Credits::MAX / 2);
+    let mut holds: HashMap<Key, Credits> = HashMap::new();
+    let account = String::from("a0");
+    let keys = KeyRing::new();
+    let pool: Name = DEFAULT_POOL.into();
+    let action: Name = "image".into();
+    let mut events: Vec<Event> = Vec::new();
+    let mut step: u64 = 0;
+    let mut group = c.benchmark_group("ledger");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("hashmap_holds_events_reserve_commit", |b| {
+        b.iter(|| {
+            step += 1;
+            let key = keys.key(step);
+            let balance = balances
+                .get_mut(black_box(account.as_str()))
+                .expect("account");
+            let reserved = *balance >= COST;
+            if reserved {
+                *balance -= COST;
+                holds.insert(key.clone(), COST);
+                let mut draws = DrawList::new();
+                draws.push(Draw {
+                    lot: 0,
+                    credits: COST,
+                });
+                events.push(Event {
+                    account: 0,
+                    seq: step * 2,
+                    at_ms: step,
+                    kind: EventKind::Reserved {
+                        key: key.clone(),
+                        pool: pool.clone(),
+                        action: action.clone(),
+                        credits: COST,
+                        expires_at_ms: step + 60_000,
+                        draws,
+                    },
+                });
+            }
+            let charged = black_box(COST);
+            if let Some(held) = holds.remove(black_box(key.as_str())) {
+                let balance = balances
+                    .get_mut(black_box(account.as_str()))
+                    .expect("account");
+                *balance += held - charged;
+                let mut from = DrawList::new();
+                from.push(Draw {
+                    lot: 0,
+                    credits: charged,
+                });
+                events.push(Event {
+                    account: 0,
+                    seq: step * 2 + 1,
+                    at_ms: step,
+                    kind: EventKind::Committed {
+                        key,
+                        pool: pool.clone(),
+                        charged,
+                        charged_from: from,
+                        returned: DrawList::new(),
+                    },
+                });
+            }
+            black_box((reserved, &events));
+            events.clear();
+        })
+    });
+    group.finish();
+}
+
 fn short() -> Criterion {
     let time = Duration::from_secs(3);
     Criterion::default()
@@ -95,6 +236,8 @@ fn benches() {
     let mut criterion = short().configure_from_args();
     book_cycles(&mut criterion);
     hashmap_cycles(&mut criterion);
+    hashmap_holds_cycles(&mut criterion);
+    hashmap_holds_events_cycles(&mut criterion);
 }
 
 criterion_main!(benches);
