@@ -10,11 +10,6 @@ use super::iface::{Ledger, LedgerError};
 use super::supervisor::{AccountRefs, AccountSupervisor, SupervisorArgs, SupervisorMsg};
 use super::types::*;
 
-/// How long a call waits for an account's reply before it counts as unavailable (and the
-/// caller retries under the same key). A bound on every wait, so a lost reply can never
-/// hang a run.
-pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// The account actors behind the `Ledger` interface.
 pub struct ActorLedger {
     /// The current actor of each account.
@@ -61,14 +56,13 @@ impl ActorLedger {
             account,
             why: why.to_string(),
         };
-        match actor.call(build, Some(CALL_TIMEOUT)).await {
+        // No timeout: a timer per call cost about a tenth of a busy run's throughput, and a
+        // reply cannot be lost without the call failing, since an actor that stops drops its
+        // reply ports (`SenderError` below). The runner's watchdog catches an account that
+        // stays alive but never answers.
+        match actor.call(build, None).await {
             Ok(CallResult::Success(reply)) => Ok(reply),
-            Ok(CallResult::Timeout) => {
-                // A healthy account answers in microseconds; this is a stall worth seeing.
-                tracing::warn!(account, "an account call timed out");
-                eprintln!("warning: account {account} did not answer within {CALL_TIMEOUT:?}");
-                Err(unavailable("the call timed out"))
-            }
+            Ok(CallResult::Timeout) => Err(unavailable("the call timed out")),
             Ok(CallResult::SenderError) => Err(unavailable("the actor stopped before replying")),
             Err(_) => Err(unavailable("the actor is not running")),
         }

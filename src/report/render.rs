@@ -60,7 +60,14 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
             format!(" · faults {}", s.labels.faults.join(","))
         }
     );
-    if s.interrupted {
+    if let Some(stall) = s.stalled {
+        let _ = writeln!(
+            out,
+            "STALLED: agent {} waited {} s for the ledger to answer; the results cover the \
+             steps taken before",
+            stall.agent, stall.waited_s
+        );
+    } else if s.interrupted {
         let _ = writeln!(
             out,
             "interrupted: the results cover the steps taken before Ctrl-C"

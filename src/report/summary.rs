@@ -64,7 +64,8 @@ pub struct BreachReport {
     pub message: String,
 }
 
-/// Everything a run reports. `ok` is about invariants only; thresholds are separate.
+/// Everything a run reports. `ok` is about invariants (and the ledger answering at all);
+/// thresholds are separate.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     /// Every invariant held (or was not checked because the checker was off).
@@ -73,8 +74,11 @@ pub struct Summary {
     /// (flattened into the top level of the JSON).
     #[serde(flatten)]
     pub labels: RunLabels,
-    /// Whether Ctrl-C cut the run short (the results cover what ran).
+    /// Whether Ctrl-C or a stall cut the run short (the results cover what ran).
     pub interrupted: bool,
+    /// The agent whose wait on the ledger passed the watchdog's limit, if one did: the
+    /// ledger stopped answering, so the run is not `ok`.
+    pub stalled: Option<StallReport>,
     /// Real seconds the steps took.
     pub elapsed_s: f64,
     /// Virtual time at the end, ms.
@@ -97,6 +101,15 @@ pub struct Summary {
     pub violations_total: u64,
     /// The scenario's thresholds that were breached.
     pub thresholds: Vec<BreachReport>,
+}
+
+/// A stall, for the JSON summary.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct StallReport {
+    /// The agent's index in the scenario's plan.
+    pub agent: usize,
+    /// How long it had waited, seconds.
+    pub waited_s: u64,
 }
 
 /// What ran, as opposed to what happened.
@@ -147,9 +160,13 @@ impl Summary {
         };
         let verdict = result.verdict.as_ref();
         Summary {
-            ok: verdict.is_none_or(Verdict::ok),
+            ok: verdict.is_none_or(Verdict::ok) && result.stalled.is_none(),
             labels,
             interrupted: result.interrupted,
+            stalled: result.stalled.map(|stall| StallReport {
+                agent: stall.agent,
+                waited_s: stall.waited_s,
+            }),
             elapsed_s: result.elapsed_s,
             virtual_end_ms: result.virtual_end_ms,
             throughput,

@@ -38,12 +38,16 @@ pub struct AgentArgs {
     pub ctx: Arc<RunContext>,
     /// The agent's script.
     pub steps: StepGen,
+    /// The agent's index in the plan, which is its slot in the run's watchdog.
+    pub slot: usize,
 }
 
 /// The agent's state.
 pub struct AgentState {
     ctx: Arc<RunContext>,
     steps: StepGen,
+    /// The agent's slot in the run's watchdog.
+    slot: usize,
     /// Priced steps by (action, params) identity: a drawn workload shares one `Arc` per
     /// entry, so this is a handful of entries; a trace row has its own. Looked up once per
     /// step, so it uses the checker's fast hasher rather than SipHash.
@@ -68,6 +72,7 @@ impl Actor for UserAgent {
         Ok(AgentState {
             ctx: args.ctx,
             steps: args.steps,
+            slot: args.slot,
             quotes: FastMap::default(),
             last_reserve: None,
         })
@@ -190,11 +195,11 @@ impl AgentState {
         let started = intended.unwrap_or_else(Instant::now);
         // Each attempt builds its request afresh: the ledger takes it by value, so a kept
         // copy would only add a clone of its strings per step.
-        let reply = call_with_faults(faults, &mut stats, || {
+        let reserve = call_with_faults(faults, &mut stats, || {
             let req = reserve_request(&record.key, &priced, ctx.ttl_ms);
             ctx.ledger.reserve(step.account, req)
-        })
-        .await;
+        });
+        let reply = ctx.watchdog.around(self.slot, reserve).await;
         ctx.latency
             .record(step.agent, Op::Reserve, elapsed_us(started), 0);
         if reply.is_some() {
@@ -244,12 +249,10 @@ impl AgentState {
             && let Some(grant) = ctx.pack_grants[account as usize].first()
         {
             let mut stats = CallStats::default();
-            if call_with_faults(CallFaults::default(), &mut stats, || {
+            let grant = call_with_faults(CallFaults::default(), &mut stats, || {
                 ctx.ledger.grant(account, grant.clone())
-            })
-            .await
-            .is_some()
-            {
+            });
+            if ctx.watchdog.around(self.slot, grant).await.is_some() {
                 ctx.counters.bump(Count::DuplicateGrants);
             }
         }
@@ -260,11 +263,10 @@ impl AgentState {
             // The same key as an earlier step, with different content: must be refused.
             earlier.credits += 1;
             let mut stats = CallStats::default();
-            match call_with_faults(CallFaults::default(), &mut stats, || {
+            let reuse = call_with_faults(CallFaults::default(), &mut stats, || {
                 ctx.ledger.reserve(account, earlier.clone())
-            })
-            .await
-            {
+            });
+            match ctx.watchdog.around(self.slot, reuse).await {
                 Some(ReserveOutcome::KeyConflict) => ctx.counters.bump(Count::KeyConflicts),
                 _ => ctx.counters.bump(Count::Unexpected),
             }
@@ -297,10 +299,10 @@ impl AgentState {
     ) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
-        let reply = call_with_faults(call_faults(step), stats, || {
+        let commit = call_with_faults(call_faults(step), stats, || {
             ctx.ledger.commit(step.account, key.clone(), credits)
-        })
-        .await;
+        });
+        let reply = ctx.watchdog.around(self.slot, commit).await;
         ctx.latency
             .record(step.agent, Op::Commit, elapsed_us(started), 0);
         match reply {
@@ -323,10 +325,10 @@ impl AgentState {
     async fn release(&self, step: &Step, key: &Key, stats: &mut CallStats) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
-        let reply = call_with_faults(call_faults(step), stats, || {
+        let release = call_with_faults(call_faults(step), stats, || {
             ctx.ledger.release(step.account, key.clone())
-        })
-        .await;
+        });
+        let reply = ctx.watchdog.around(self.slot, release).await;
         ctx.latency
             .record(step.agent, Op::Release, elapsed_us(started), 0);
         match reply {

@@ -12,6 +12,7 @@ use crate::pricing::Model;
 use super::clock::RunClock;
 use super::latency::LatencyRecorder;
 use super::sink::SinkInput;
+use super::watchdog::Watchdog;
 
 /// What the agents count. The report prints them by `name`, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +152,8 @@ pub struct RunContext {
     pub stop: AtomicBool,
     /// Raised when the stop came from Ctrl-C.
     pub interrupted: AtomicBool,
+    /// Where agents mark their waits on the ledger, so that a stall ends the run.
+    pub watchdog: Watchdog,
 }
 
 impl RunContext {

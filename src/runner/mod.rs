@@ -13,6 +13,7 @@ pub mod latency;
 pub mod progress;
 pub mod setup;
 pub mod sink;
+pub mod watchdog;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use agent::{AgentArgs, UserAgent};
 use context::{Counters, RunContext};
 use latency::LatencyRecorder;
 use sink::{JournalSink, SinkCounts};
+use watchdog::{Stall, Watchdog};
 
 /// How to run a plan, beyond what the plan itself says.
 #[derive(Clone, Debug)]
@@ -52,6 +54,8 @@ pub struct RunResult {
     pub elapsed_s: f64,
     /// Whether the run was stopped early (Ctrl-C).
     pub interrupted: bool,
+    /// The agent whose wait on the ledger ended the run, if one did.
+    pub stalled: Option<Stall>,
     /// What the agents saw.
     pub counters: Counters,
     /// What the journal consumer counted.
@@ -95,6 +99,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
         records: records_tx,
         stop: Default::default(),
         interrupted: Default::default(),
+        watchdog: Watchdog::new(plan.agents.len()),
     });
     let (stop_tx, stop_rx) = oneshot::channel();
     let sink = JournalSink::new(
@@ -112,30 +117,51 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
     let started = std::time::Instant::now();
     let progress = progress::start(opts.progress, plan.total_steps(), ctx.clone());
     let mut agents = Vec::with_capacity(plan.agents.len());
-    for agent in &plan.agents {
+    let mut handles = Vec::with_capacity(plan.agents.len());
+    for (slot, agent) in plan.agents.iter().enumerate() {
         let args = AgentArgs {
             ctx: ctx.clone(),
             steps: plan.steps(agent.id),
+            slot,
         };
-        let (_, handle) = Actor::spawn(None, UserAgent, args)
+        let (actor, handle) = Actor::spawn(None, UserAgent, args)
             .await
             .map_err(|err| RunError::Setup(format!("agent {} did not start: {err}", agent.id)))?;
-        agents.push(handle);
+        agents.push(actor);
+        handles.push(handle);
     }
     let stopper = tokio::spawn(stop_when_due(ctx.clone(), plan.duration));
-    for handle in agents {
-        // An agent that panicked is a bug in the harness, not in the ledger: its steps are
-        // missing from the counts, and the run goes on to report what it has.
-        let _ = handle.await;
-    }
+    let finished = async {
+        for handle in handles {
+            // An agent that panicked is a bug in the harness, not in the ledger: its steps
+            // are missing from the counts, and the run goes on to report what it has.
+            let _ = handle.await;
+        }
+    };
+    let stalled = tokio::select! {
+        () = finished => None,
+        stall = ctx.watchdog.stalled() => Some(stall),
+    };
     let elapsed_s = started.elapsed().as_secs_f64();
     stopper.abort();
     progress.finish();
-    let interrupted = ctx.interrupted.load(Ordering::Relaxed);
+    let interrupted = ctx.interrupted.load(Ordering::Relaxed) || stalled.is_some();
 
-    // Bring every account to the end time, so timeouts and expiries due by now are journaled.
-    for account in 0..setup.logs.len() {
-        let _ = setup.ledger.tick(account as u32).await;
+    if let Some(stall) = stalled {
+        eprintln!(
+            "error: agent {} waited {} s for the ledger to answer; the run stops here and \
+             reports the steps taken so far",
+            stall.agent, stall.waited_s
+        );
+        for agent in &agents {
+            agent.kill();
+        }
+    } else {
+        // Bring every account to the end time, so timeouts and expiries due by now are
+        // journaled. Skipped after a stall: an account that stopped answering would hang it.
+        for account in 0..setup.logs.len() {
+            let _ = setup.ledger.tick(account as u32).await;
+        }
     }
     let virtual_end_ms = setup.clock.now_ms();
     let restarts = setup.stop_ledger();
@@ -148,6 +174,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions) -> Result<RunResult, RunError> 
     Ok(RunResult {
         elapsed_s,
         interrupted,
+        stalled,
         counters: ctx.counters.snapshot(),
         sink: sink_counts,
         latency: ctx.latency.merged(),
