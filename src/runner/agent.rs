@@ -18,7 +18,7 @@ use crate::ledger::{
 use crate::pricing::Quote;
 use crate::scenario::{Fault, Step, StepGen, trace::encode_params};
 
-use super::context::{Count, Counters, RunContext};
+use super::context::{Count, RunContext, Tally};
 use super::faults::{CallFaults, CallStats, call_with_faults};
 use super::latency::Op;
 use super::sink::SinkInput;
@@ -48,6 +48,10 @@ pub struct AgentState {
     steps: StepGen,
     /// The agent's slot in the run's watchdog.
     slot: usize,
+    /// Outcomes counted since the last batch was handed over.
+    tally: Tally,
+    /// Latencies measured since the last batch was handed over.
+    latencies: Vec<(Op, u64)>,
     /// Priced steps by (action, params) identity: a drawn workload shares one `Arc` per
     /// entry, so this is a handful of entries; a trace row has its own. Looked up once per
     /// step, so it uses the checker's fast hasher rather than SipHash.
@@ -73,6 +77,8 @@ impl Actor for UserAgent {
             ctx: args.ctx,
             steps: args.steps,
             slot: args.slot,
+            tally: Tally::default(),
+            latencies: Vec::with_capacity(2 * STEPS_PER_MESSAGE),
             quotes: FastMap::default(),
             last_reserve: None,
         })
@@ -97,11 +103,16 @@ impl Actor for UserAgent {
                 break;
             };
             records.push(state.take_step(&step).await);
-            state.ctx.counters.bump(Count::Steps);
+            state.tally.bump(Count::Steps);
             if state.ctx.think_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(state.ctx.think_ms)).await;
             }
         }
+        state.ctx.counters.absorb(&mut state.tally);
+        state
+            .ctx
+            .latency
+            .record_all(state.slot, &mut state.latencies);
         if !records.is_empty() {
             // A closed receiver means the run is being torn down; the records have nowhere
             // to go.
@@ -181,12 +192,12 @@ impl AgentState {
             told: Told::NotCharged,
         };
         let Some(priced) = priced else {
-            ctx.counters.bump(Count::Unexpected);
+            self.tally.bump(Count::Unexpected);
             return record;
         };
         let quote = &priced.quote;
         if quote.credits.max == 0 {
-            ctx.counters.bump(Count::Free);
+            self.tally.bump(Count::Free);
             return record;
         }
         self.inject_account_faults(step).await;
@@ -200,15 +211,14 @@ impl AgentState {
             ctx.ledger.reserve(step.account, req)
         });
         let reply = ctx.watchdog.around(self.slot, reserve).await;
-        ctx.latency
-            .record(step.agent, Op::Reserve, elapsed_us(started), 0);
+        self.latencies.push((Op::Reserve, elapsed_us(started)));
         if reply.is_some() {
             // Only a key the ledger is known to have seen can be reused as a conflict.
             self.last_reserve = Some((step.clone(), priced.clone()));
         }
         record.told = match reply {
             Some(ReserveOutcome::Reserved { .. }) => {
-                ctx.counters.bump(Count::Reserved);
+                self.tally.bump(Count::Reserved);
                 self.generate(step).await;
                 if step.fails {
                     self.release(step, &record.key, &mut stats).await
@@ -223,7 +233,7 @@ impl AgentState {
                 }
             }
             Some(other) => {
-                count_refusal(&ctx.counters, &other);
+                count_refusal(&mut self.tally, &other);
                 Told::NotCharged
             }
             None => {
@@ -232,8 +242,8 @@ impl AgentState {
                 Told::Unknown
             }
         };
-        ctx.counters.add(Count::Retries, u64::from(stats.retries));
-        ctx.counters
+        self.tally.add(Count::Retries, u64::from(stats.retries));
+        self.tally
             .add(Count::Duplicates, u64::from(stats.duplicates));
         record
     }
@@ -243,7 +253,7 @@ impl AgentState {
         let ctx = self.ctx.clone();
         let account = step.account;
         if step.faults.has(Fault::ActorCrash) && ctx.ledger.inject_crash(account).await.is_ok() {
-            ctx.counters.bump(Count::Crashes);
+            self.tally.bump(Count::Crashes);
         }
         if step.faults.has(Fault::DuplicateGrant)
             && let Some(grant) = ctx.pack_grants[account as usize].first()
@@ -253,7 +263,7 @@ impl AgentState {
                 ctx.ledger.grant(account, grant.clone())
             });
             if ctx.watchdog.around(self.slot, grant).await.is_some() {
-                ctx.counters.bump(Count::DuplicateGrants);
+                self.tally.bump(Count::DuplicateGrants);
             }
         }
         if step.faults.has(Fault::KeyReuse)
@@ -267,8 +277,8 @@ impl AgentState {
                 ctx.ledger.reserve(account, earlier.clone())
             });
             match ctx.watchdog.around(self.slot, reuse).await {
-                Some(ReserveOutcome::KeyConflict) => ctx.counters.bump(Count::KeyConflicts),
-                _ => ctx.counters.bump(Count::Unexpected),
+                Some(ReserveOutcome::KeyConflict) => self.tally.bump(Count::KeyConflicts),
+                _ => self.tally.bump(Count::Unexpected),
             }
         }
     }
@@ -291,7 +301,7 @@ impl AgentState {
     }
 
     async fn commit(
-        &self,
+        &mut self,
         step: &Step,
         key: &Key,
         credits: Credits,
@@ -303,37 +313,35 @@ impl AgentState {
             ctx.ledger.commit(step.account, key.clone(), credits)
         });
         let reply = ctx.watchdog.around(self.slot, commit).await;
-        ctx.latency
-            .record(step.agent, Op::Commit, elapsed_us(started), 0);
+        self.latencies.push((Op::Commit, elapsed_us(started)));
         match reply {
             Some(CommitOutcome::Committed { charged, .. }) => {
-                ctx.counters.bump(Count::Committed);
+                self.tally.bump(Count::Committed);
                 Told::Charged(charged)
             }
             Some(CommitOutcome::HoldClosed { .. }) => {
-                ctx.counters.bump(Count::HoldClosed);
+                self.tally.bump(Count::HoldClosed);
                 Told::NotCharged
             }
             Some(_) => {
-                ctx.counters.bump(Count::Unexpected);
+                self.tally.bump(Count::Unexpected);
                 Told::NotCharged
             }
             None => Told::Unknown,
         }
     }
 
-    async fn release(&self, step: &Step, key: &Key, stats: &mut CallStats) -> Told {
+    async fn release(&mut self, step: &Step, key: &Key, stats: &mut CallStats) -> Told {
         let ctx = &self.ctx;
         let started = Instant::now();
         let release = call_with_faults(call_faults(step), stats, || {
             ctx.ledger.release(step.account, key.clone())
         });
         let reply = ctx.watchdog.around(self.slot, release).await;
-        ctx.latency
-            .record(step.agent, Op::Release, elapsed_us(started), 0);
+        self.latencies.push((Op::Release, elapsed_us(started)));
         match reply {
-            Some(ReleaseOutcome::Released { .. }) => ctx.counters.bump(Count::Released),
-            Some(ReleaseOutcome::HoldClosed { .. }) => ctx.counters.bump(Count::HoldClosed),
+            Some(ReleaseOutcome::Released { .. }) => self.tally.bump(Count::Released),
+            Some(ReleaseOutcome::HoldClosed { .. }) => self.tally.bump(Count::HoldClosed),
             Some(ReleaseOutcome::NoHold) => {}
             None => return Told::Unknown,
         }
@@ -360,8 +368,8 @@ fn call_faults(step: &Step) -> CallFaults {
     }
 }
 
-fn count_refusal(counters: &Counters, outcome: &ReserveOutcome) {
-    counters.bump(match outcome {
+fn count_refusal(tally: &mut Tally, outcome: &ReserveOutcome) {
+    tally.bump(match outcome {
         ReserveOutcome::Unlimited => Count::Unlimited,
         ReserveOutcome::Insufficient { .. } => Count::Insufficient,
         ReserveOutcome::NotEntitled => Count::NotEntitled,

@@ -95,6 +95,25 @@ impl Count {
     }
 }
 
+/// One agent's counts since it last handed them over: plain integers, so that counting a
+/// step writes nothing shared. The agent adds them to the run's [`Counters`] once per batch of
+/// steps; an atomic add per count per step bounced the counters' cache lines between the
+/// worker threads.
+#[derive(Debug, Default)]
+pub struct Tally([u64; Count::ALL.len()]);
+
+impl Tally {
+    /// Adds one.
+    pub fn bump(&mut self, count: Count) {
+        self.add(count, 1);
+    }
+
+    /// Adds `n`.
+    pub fn add(&mut self, count: Count, n: u64) {
+        self.0[count as usize] += n;
+    }
+}
+
 /// The counters, shared by every agent.
 #[derive(Debug, Default)]
 pub struct Counters([AtomicU64; Count::ALL.len()]);
@@ -110,6 +129,13 @@ impl Counters {
     pub fn add(&self, count: Count, n: u64) {
         if n > 0 {
             self.0[count as usize].fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds an agent's tally and empties it.
+    pub fn absorb(&self, tally: &mut Tally) {
+        for (count, n) in Count::ALL.into_iter().zip(&mut tally.0) {
+            self.add(count, std::mem::take(n));
         }
     }
 
@@ -160,5 +186,29 @@ impl RunContext {
     /// Whether the agents should stop taking steps.
     pub fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_add_up_in_the_counters_and_are_emptied_when_absorbed() {
+        let counters = Counters::default();
+        let mut first = Tally::default();
+        let mut second = Tally::default();
+        first.bump(Count::Steps);
+        first.add(Count::Retries, 3);
+        second.bump(Count::Steps);
+        second.bump(Count::Committed);
+        counters.absorb(&mut first);
+        counters.absorb(&mut second);
+        counters.absorb(&mut first);
+        assert_eq!(counters.get(Count::Steps), 2);
+        assert_eq!(counters.get(Count::Retries), 3);
+        assert_eq!(counters.get(Count::Committed), 1);
+        assert_eq!(counters.get(Count::Unexpected), 0);
+        assert!(first.0.iter().chain(&second.0).all(|n| *n == 0));
     }
 }

@@ -53,23 +53,23 @@ impl LatencyRecorder {
         LatencyRecorder { shards }
     }
 
-    fn shard(&self, agent: u32) -> MutexGuard<'_, [Histogram<u64>; 3]> {
-        let shard = &self.shards[agent as usize % self.shards.len()];
+    fn shard(&self, agent: usize) -> MutexGuard<'_, [Histogram<u64>; 3]> {
+        let shard = &self.shards[agent % self.shards.len()];
         shard.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records one latency. `expected_interval_us`, when non-zero, back-fills the samples a
-    /// closed-loop agent could not send while it was stalled (coordinated-omission correction).
-    pub fn record(&self, agent: u32, op: Op, latency_us: u64, expected_interval_us: u64) {
-        let value = latency_us.clamp(1, MAX_LATENCY_US);
+    /// Records an agent's latencies, in µs, and empties `samples`: one lock per batch of
+    /// steps rather than one per call. Open-loop runs measure from the intended send time,
+    /// so stalls are already in the samples and need no back-filling.
+    pub fn record_all(&self, agent: usize, samples: &mut Vec<(Op, u64)>) {
+        if samples.is_empty() {
+            return;
+        }
         let mut shard = self.shard(agent);
-        let histogram = &mut shard[op as usize];
-        let recorded = if expected_interval_us > 0 {
-            histogram.record_correct(value, expected_interval_us)
-        } else {
-            histogram.record(value)
-        };
-        debug_assert!(recorded.is_ok(), "value clamped into bounds");
+        for (op, latency_us) in samples.drain(..) {
+            let recorded = shard[op as usize].record(latency_us.clamp(1, MAX_LATENCY_US));
+            debug_assert!(recorded.is_ok(), "value clamped into bounds");
+        }
     }
 
     /// All shards merged, per operation.
@@ -82,5 +82,23 @@ impl LatencyRecorder {
             }
         }
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_lands_in_its_operations_histograms_clamped_into_bounds() {
+        let recorder = LatencyRecorder::new(4);
+        let mut samples = vec![(Op::Reserve, 0), (Op::Commit, 250), (Op::Reserve, 40)];
+        recorder.record_all(3, &mut samples);
+        recorder.record_all(5, &mut vec![(Op::Commit, u64::MAX)]);
+        assert!(samples.is_empty(), "the batch is taken");
+        let [reserve, commit, release] = recorder.merged();
+        assert_eq!((reserve.len(), commit.len(), release.len()), (2, 2, 0));
+        assert_eq!(reserve.min(), 1, "a zero latency counts as the 1 µs floor");
+        assert_eq!(commit.max(), commit.highest_equivalent(MAX_LATENCY_US));
     }
 }
