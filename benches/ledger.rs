@@ -106,51 +106,25 @@ fn hashmap_cycles(c: &mut Criterion) {
     group.finish();
 }
 
-/// The same cycle on a plain map ledger that does keep holds: the reserve debits the balance
-/// and records the hold under the request's fresh key (taken from a `KeyRing` as in `book_cycles`), and
-/// the commit takes the hold back out and returns what it did not charge. No idempotency
-/// retention, no rules, no journal. This is the smallest ledger with reserve→commit
-/// semantics, closer to what DESIGN.md's "plain HashMap ledger" reference figure measures
-/// than the balance-only loop above.
-fn hashmap_holds_cycles(c: &mut Criterion) {
-    let mut balances: HashMap<String, u64> = HashMap::new();
-    balances.insert("a0".into(), Credits::MAX / 2);
-    let mut holds: HashMap<Key, Credits> = HashMap::new();
-    let account = String::from("a0");
-    let keys = KeyRing::new();
-    let mut step: u64 = 0;
-    let mut group = c.benchmark_group("ledger");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("hashmap_holds_reserve_commit", |b| {
-        b.iter(|| {
-            step += 1;
-            let key = keys.key(step);
-            let balance = balances
-                .get_mut(black_box(account.as_str()))
-                .expect("account");
-            let reserved = *balance >= COST;
-            if reserved {
-                *balance -= COST;
-                holds.insert(key.clone(), COST);
-            }
-            let charged = black_box(COST);
-            if let Some(held) = holds.remove(black_box(key.as_str())) {
-                let balance = balances
-                    .get_mut(black_box(account.as_str()))
-                    .expect("account");
-                *balance += held - charged;
-            }
-            black_box(reserved);
-        })
-    });
-    group.finish();
+/// Whether a hold-keeping map baseline also builds the cycle's journal events.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Journal {
+    Off,
+    On,
 }
 
-/// The hold-keeping map ledger that also builds the two journal events a cycle produces
-/// (`Reserved`, `Committed`) into a reused buffer, as `Book` must. With the two loops above
-/// it makes a ladder: what the holds cost, then what the events cost, and what is left of
-/// `Book`'s figure is its rules (idempotency retention, timeouts, lots, replay checks).
-fn hashmap_holds_events_cycles(c: &mut Criterion) {
+/// The same cycle on a plain map ledger that does keep holds: the reserve debits the balance
+/// and records the hold under the request's fresh key (taken from a `KeyRing` as in
+/// `book_cycles`), and the commit takes the hold back out and returns what it did not charge.
+/// No idempotency retention and no rules. This is the smallest ledger with reserve→commit
+/// semantics, closer to what DESIGN.md's "plain HashMap ledger" reference figure measures
+/// than the balance-only loop above.
+///
+/// With `Journal::On` it also builds the two journal events a cycle produces (`Reserved`,
+/// `Committed`) into a reused buffer, as `Book` must. With the balance-only loop this makes
+/// a ladder: what the holds cost, then what the events cost, and what is left of `Book`'s
+/// figure is its rules (idempotency retention, timeouts, lots, replay checks).
+fn hashmap_holds_cycles(c: &mut Criterion, name: &str, journal: Journal) {
     let mut balances: HashMap<String, u64> = HashMap::new();
     balances.insert("a0".into(), Credits::MAX / 2);
     let mut holds: HashMap<Key, Credits> = HashMap::new();
@@ -162,7 +136,7 @@ fn hashmap_holds_events_cycles(c: &mut Criterion) {
     let mut step: u64 = 0;
     let mut group = c.benchmark_group("ledger");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("hashmap_holds_events_reserve_commit", |b| {
+    group.bench_function(name, |b| {
         b.iter(|| {
             step += 1;
             let key = keys.key(step);
@@ -173,24 +147,21 @@ fn hashmap_holds_events_cycles(c: &mut Criterion) {
             if reserved {
                 *balance -= COST;
                 holds.insert(key.clone(), COST);
-                let mut draws = DrawList::new();
-                draws.push(Draw {
-                    lot: 0,
-                    credits: COST,
-                });
-                events.push(Event {
-                    account: 0,
-                    seq: step * 2,
-                    at_ms: step,
-                    kind: EventKind::Reserved {
+                if journal == Journal::On {
+                    let draws = DrawList::from_slice(&[Draw {
+                        lot: 0,
+                        credits: COST,
+                    }]);
+                    let kind = EventKind::Reserved {
                         key: key.clone(),
                         pool: pool.clone(),
                         action: action.clone(),
                         credits: COST,
                         expires_at_ms: step + 60_000,
                         draws,
-                    },
-                });
+                    };
+                    events.push(bench_event(step * 2, step, kind));
+                }
             }
             let charged = black_box(COST);
             if let Some(held) = holds.remove(black_box(key.as_str())) {
@@ -198,29 +169,35 @@ fn hashmap_holds_events_cycles(c: &mut Criterion) {
                     .get_mut(black_box(account.as_str()))
                     .expect("account");
                 *balance += held - charged;
-                let mut from = DrawList::new();
-                from.push(Draw {
-                    lot: 0,
-                    credits: charged,
-                });
-                events.push(Event {
-                    account: 0,
-                    seq: step * 2 + 1,
-                    at_ms: step,
-                    kind: EventKind::Committed {
+                if journal == Journal::On {
+                    let kind = EventKind::Committed {
                         key,
                         pool: pool.clone(),
                         charged,
-                        charged_from: from,
+                        charged_from: DrawList::from_slice(&[Draw {
+                            lot: 0,
+                            credits: charged,
+                        }]),
                         returned: DrawList::new(),
-                    },
-                });
+                    };
+                    events.push(bench_event(step * 2 + 1, step, kind));
+                }
             }
             black_box((reserved, &events));
             events.clear();
         })
     });
     group.finish();
+}
+
+/// An event of account 0.
+fn bench_event(seq: u64, at_ms: TimeMs, kind: EventKind) -> Event {
+    Event {
+        account: 0,
+        seq,
+        at_ms,
+        kind,
+    }
 }
 
 fn short() -> Criterion {
@@ -230,14 +207,18 @@ fn short() -> Criterion {
         .warm_up_time(Duration::from_secs(1))
 }
 
-/// Runs both benchmarks with a short measurement time (written out rather than through
+/// Runs the benchmarks with a short measurement time (written out rather than through
 /// `criterion_group!`, which generates an undocumented public function).
 fn benches() {
     let mut criterion = short().configure_from_args();
     book_cycles(&mut criterion);
     hashmap_cycles(&mut criterion);
-    hashmap_holds_cycles(&mut criterion);
-    hashmap_holds_events_cycles(&mut criterion);
+    hashmap_holds_cycles(&mut criterion, "hashmap_holds_reserve_commit", Journal::Off);
+    hashmap_holds_cycles(
+        &mut criterion,
+        "hashmap_holds_events_reserve_commit",
+        Journal::On,
+    );
 }
 
 criterion_main!(benches);
