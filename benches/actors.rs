@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use creditsim::ledger::actor::AccountArgs;
+use creditsim::backends::ActorLedger;
 use creditsim::ledger::{
-    AccountLog, AccountSpec, ActorLedger, Clock, GrantRequest, Ledger, ReserveRequest, Source,
-    TimeMs,
+    AccountId, AccountSpec, CommitRequest, Event, EventSink, GrantRequest, Ledger, LotSource,
+    ReserveRequest, TimeMs,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -22,12 +22,18 @@ const CALLERS: usize = 1000;
 /// Reserve→commit cycles per caller per iteration.
 const CYCLES_PER_CALLER: usize = 20;
 
-/// Real time since the bench started, so that idempotency records age and are pruned as in
-/// a long run (a frozen clock would let the key table grow without bound and measure that).
-struct ElapsedClock(Instant);
-impl Clock for ElapsedClock {
-    fn now_ms(&self) -> TimeMs {
-        self.0.elapsed().as_millis() as TimeMs
+/// Real ms since the bench started, sent as each call's time, so that idempotency records
+/// age and are pruned as in a long run (a frozen clock would let the key table grow without
+/// bound and measure that).
+fn elapsed_ms(since: Instant) -> TimeMs {
+    since.elapsed().as_millis() as TimeMs
+}
+
+/// A sink that drops the events: the bench measures the actor, not the journal.
+struct Discard;
+impl EventSink for Discard {
+    fn append(&self, _account: AccountId, events: &mut Vec<Event>) {
+        events.clear();
     }
 }
 
@@ -92,7 +98,7 @@ async fn bare_cycles(actors: &[ActorRef<BareMsg>], callers: usize, route: fn(usi
     }
 }
 
-async fn account_cycles(ledger: &Arc<ActorLedger>, round: u64) {
+async fn account_cycles(ledger: &Arc<ActorLedger>, round: u64, since: Instant) {
     let tasks: Vec<_> = (0..CALLERS)
         .map(|caller| {
             let ledger = ledger.clone();
@@ -106,8 +112,9 @@ async fn account_cycles(ledger: &Arc<ActorLedger>, round: u64) {
                         credits: 5,
                         ttl_ms: 60_000,
                     };
-                    ledger.reserve(0, req).await.unwrap();
-                    ledger.commit(0, key, 5).await.unwrap();
+                    ledger.reserve(0, elapsed_ms(since), req).await.unwrap();
+                    let commit = CommitRequest { key, credits: 5 };
+                    ledger.commit(0, elapsed_ms(since), commit).await.unwrap();
                 }
             })
         })
@@ -137,23 +144,20 @@ fn hot_actor(c: &mut Criterion) {
             unlimited: BTreeSet::new(),
             ..AccountSpec::default()
         };
-        let args = AccountArgs {
-            spec,
-            clock: Arc::new(ElapsedClock(Instant::now())),
-            log: AccountLog::new(0, None),
-        };
-        let ledger = Arc::new(ActorLedger::start(vec![args]).await.unwrap());
+        let ledger = ActorLedger::start(vec![spec], Arc::new(Discard));
+        let ledger = Arc::new(ledger.await.unwrap());
         let grant = GrantRequest {
             key: "bench".into(),
             pool: "credits".into(),
             credits: u64::MAX / 4,
-            source: Source::Promotion,
+            source: LotSource::Promotion,
             expires_at_ms: None,
             priority: 0,
         };
-        ledger.grant(0, grant).await.unwrap();
+        ledger.grant(0, 0, grant).await.unwrap();
         ledger
     });
+    let since = Instant::now();
     let mut round = 0;
     group.bench_function("account_actor", |b| {
         b.to_async(&runtime).iter_custom(|iters| {
@@ -163,7 +167,7 @@ fn hot_actor(c: &mut Criterion) {
             async move {
                 let start = Instant::now();
                 for i in 0..iters {
-                    account_cycles(&ledger, base + i).await;
+                    account_cycles(&ledger, base + i, since).await;
                 }
                 start.elapsed()
             }

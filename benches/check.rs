@@ -5,7 +5,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use creditsim::check::{Checker, StepRecord, Told};
-use creditsim::ledger::{DEFAULT_POOL, Draw, DrawList, Event, EventKind, Source};
+use creditsim::ledger::{Draw, DrawList, Event, EventKind, LotSource};
+use creditsim::pricing::DEFAULT_POOL;
 
 /// `accounts` accounts, each granted a lot and then running `cycles` reserve→commit cycles,
 /// interleaved across accounts as the online checker sees them.
@@ -17,7 +18,7 @@ fn journal(accounts: u32, cycles: u64) -> Vec<Event> {
             key: smol_str::format_smolstr!("pay-{account}"),
             lot: 0,
             pool: DEFAULT_POOL.into(),
-            source: Source::Pack,
+            source: LotSource::Pack,
             credits: 10 * cycles,
             expires_at_ms: None,
             priority: 0,

@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use creditsim::ledger::*;
+use creditsim::pricing::DEFAULT_POOL;
 use criterion::{Criterion, Throughput, criterion_main};
 
 /// Credits per cycle; the price of a typical image.
@@ -47,7 +48,7 @@ fn book_cycles(c: &mut Criterion) {
         key: "pack".into(),
         pool: DEFAULT_POOL.into(),
         credits: Credits::MAX / 2,
-        source: Source::Pack,
+        source: LotSource::Pack,
         expires_at_ms: None,
         priority: 0,
     };
@@ -70,7 +71,11 @@ fn book_cycles(c: &mut Criterion) {
             step += 1;
             req.key = keys.key(step);
             let reserved = book.reserve_into(&req, step, &mut events);
-            let committed = book.commit_into(&req.key, COST, step, &mut events);
+            let commit = CommitRequest {
+                key: req.key.clone(),
+                credits: COST,
+            };
+            let committed = book.commit_into(&commit, step, &mut events);
             black_box((reserved, committed, &events));
             events.clear();
         })

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::ledger::{AccountSpec, GrantRequest, MONTH_MS, RecurringGrant, Source, TimeMs, YEAR_MS};
+use crate::ledger::calendar::{add_months, cycle_end_after};
+use crate::ledger::{AccountSpec, GrantRequest, LotSource, RecurringGrant, TimeMs};
 use crate::pricing::{Model, Pack, Period, Plan, PricingError, Refresh, Validity};
 
 /// How long an idempotency record is kept after its request closed: 24 hours of virtual
@@ -21,7 +22,8 @@ pub const PRIORITY_ADDON: u8 = 1;
 /// Lot priority of one-time packs: drawn last, as the credits a user paid for separately.
 pub const PRIORITY_PACK: u8 = 2;
 
-/// The ledger terms of an account on `plan` (or on packs only, when `None`).
+/// The ledger terms of an account on `plan` (or on packs only, when `None`) that starts at
+/// `anchor_ms`.
 ///
 /// The allowance is multiplied by `seats` on per-seat plans (seats are ignored otherwise).
 /// A plan whose allowance is 0 (AIBC Free) gets no recurring grant. `addon_units` recurring
@@ -31,8 +33,10 @@ pub fn account_spec(
     plan: Option<&str>,
     seats: u32,
     addon_units: u32,
+    anchor_ms: TimeMs,
 ) -> Result<AccountSpec, PricingError> {
     let mut spec = AccountSpec {
+        anchor_ms,
         warn_thresholds: model.warn_thresholds(),
         key_retention_ms: KEY_RETENTION_MS,
         ..AccountSpec::default()
@@ -58,11 +62,11 @@ pub fn account_spec(
     Ok(spec)
 }
 
-/// The length of a plan's billing cycle.
-fn cycle_ms(plan: &Plan) -> TimeMs {
+/// The length of a plan's billing cycle, in calendar months.
+fn cycle_months(plan: &Plan) -> u32 {
     match plan.period {
-        Period::Monthly => MONTH_MS,
-        Period::Annual => YEAR_MS,
+        Period::Monthly => 1,
+        Period::Annual => 12,
     }
 }
 
@@ -92,17 +96,17 @@ fn allowance_grant(
     if credits == 0 {
         return Ok(None);
     }
-    let every_ms = match plan.refresh {
-        Refresh::Monthly => MONTH_MS,
-        Refresh::Upfront => cycle_ms(plan),
+    let every_months = match plan.refresh {
+        Refresh::Monthly => 1,
+        Refresh::Upfront => cycle_months(plan),
     };
     Ok(Some(RecurringGrant {
         label: format!("allowance:{}", plan.id),
-        source: Source::Allowance,
+        source: LotSource::Allowance,
         pool: plan.pool.as_str().into(),
         credits,
-        every_ms,
-        cycle_ms: every_ms,
+        every_months,
+        cycle_months: every_months,
         priority: PRIORITY_ALLOWANCE,
     }))
 }
@@ -132,11 +136,11 @@ fn addon_grant(model: &Model, plan: &Plan, units: u32) -> Result<RecurringGrant,
         .ok_or_else(|| overflow(model, plan))?;
     Ok(RecurringGrant {
         label: format!("addon:{}", pack.id),
-        source: Source::Addon,
+        source: LotSource::Addon,
         pool: pack.pool.as_str().into(),
         credits,
-        every_ms: MONTH_MS,
-        cycle_ms: cycle_ms(plan),
+        every_months: 1,
+        cycle_months: cycle_months(plan),
         priority: PRIORITY_ADDON,
     })
 }
@@ -155,31 +159,46 @@ fn no_addon(model: &Model, plan: &str) -> PricingError {
     }
 }
 
-/// The grant for buying `pack` at `now_ms` on `plan` (`None`: no active plan), under
-/// idempotency key `key`.
+/// When and by whom a pack is bought: the account's plan (`None`: no active plan), the
+/// account's start (its billing cycles count from there), the time of purchase, and the
+/// idempotency key of the payment.
+#[derive(Clone, Copy, Debug)]
+pub struct Purchase<'a> {
+    /// The account's plan.
+    pub plan: Option<&'a str>,
+    /// The account's anchor.
+    pub anchor_ms: TimeMs,
+    /// The time of purchase.
+    pub at_ms: TimeMs,
+}
+
+/// The grant for buying `pack` as `purchase` says, under idempotency key `key`.
 ///
-/// Expiry follows the pack's validity: never; N months after purchase; or the end of the
-/// plan's current billing cycle. A recurring add-on bought this way is its first, mid-cycle
-/// unit (the later ones come from [`account_spec`]).
+/// Expiry follows the pack's validity: never; N calendar months after purchase; or the end
+/// of the plan's current billing cycle. A recurring add-on bought this way is its first,
+/// mid-cycle unit (the later ones come from [`account_spec`]).
 pub fn pack_grant(
     model: &Model,
     pack: &str,
-    plan: Option<&str>,
+    purchase: Purchase<'_>,
     key: String,
-    now_ms: TimeMs,
 ) -> Result<GrantRequest, PricingError> {
     let pack = model.pack(pack)?;
-    let plan = plan.map(|id| model.plan(id)).transpose()?;
+    let plan = purchase.plan.map(|id| model.plan(id)).transpose()?;
     check_plan_for_pack(model, pack, plan)?;
+    let at_ms = purchase.at_ms;
     let expires_at_ms = match (pack.validity, plan) {
         (Validity::Never, _) => None,
-        (Validity::Months(n), _) => Some(months_after(now_ms, n)),
-        (Validity::BillingCycle, Some(plan)) => Some(cycle_end(now_ms, cycle_ms(plan))),
+        // Beyond the calendar's range means never in practice.
+        (Validity::Months(n), _) => add_months(at_ms, u64::from(n)),
+        (Validity::BillingCycle, Some(plan)) => {
+            cycle_end_after(purchase.anchor_ms, cycle_months(plan), at_ms)
+        }
         (Validity::BillingCycle, None) => return Err(needs_plan(model, pack)),
     };
     let (source, priority) = match pack.recurring {
-        true => (Source::Addon, PRIORITY_ADDON),
-        false => (Source::Pack, PRIORITY_PACK),
+        true => (LotSource::Addon, PRIORITY_ADDON),
+        false => (LotSource::Pack, PRIORITY_PACK),
     };
     Ok(GrantRequest {
         key: key.into(),
@@ -222,31 +241,5 @@ fn needs_plan(model: &Model, pack: &Pack) -> PricingError {
         vendor: model.id().to_string(),
         pack: pack.id.clone(),
         valid: crate::pricing::list_ids(valid.iter().map(String::as_str), "no plan"),
-    }
-}
-
-/// `now_ms` plus `months` virtual months, saturating far in the future rather than wrapping.
-fn months_after(now_ms: TimeMs, months: u32) -> TimeMs {
-    now_ms.saturating_add(MONTH_MS.saturating_mul(u64::from(months)))
-}
-
-/// The end of the `cycle_ms` cycle that contains `now_ms` (cycles start at time 0, as the
-/// ledger's recurring grants do).
-fn cycle_end(now_ms: TimeMs, cycle_ms: TimeMs) -> TimeMs {
-    (now_ms / cycle_ms)
-        .saturating_add(1)
-        .saturating_mul(cycle_ms)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cycle_end_is_the_next_boundary() {
-        assert_eq!(cycle_end(0, MONTH_MS), MONTH_MS);
-        assert_eq!(cycle_end(MONTH_MS - 1, MONTH_MS), MONTH_MS);
-        assert_eq!(cycle_end(MONTH_MS, MONTH_MS), 2 * MONTH_MS);
-        assert_eq!(cycle_end(5 * MONTH_MS + 7, YEAR_MS), YEAR_MS);
     }
 }

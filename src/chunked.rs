@@ -38,11 +38,6 @@ impl<T, const N: usize> Chunked<T, N> {
         self.len - 1
     }
 
-    /// How many entries are stored.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     /// The entry at `index`, which `push` returned.
     pub fn get(&self, index: usize) -> &T {
         &self.chunks[index / N][index % N]
@@ -74,7 +69,7 @@ mod tests {
         for n in 0..11 {
             assert_eq!(chunked.push(n), n as usize);
         }
-        assert_eq!(chunked.len(), 11);
+        assert_eq!(chunked.len, 11);
         assert_eq!(
             (*chunked.get(0), *chunked.get(4), *chunked.get(10)),
             (0, 4, 10)

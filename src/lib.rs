@@ -1,24 +1,32 @@
 //! creditsim simulates and load-tests usage-credit billing: vendor pricing models, a
-//! reserve-then-commit ledger owned by account actors, user-agent actors that replay
-//! scenarios, and a checker that proves no balance went negative and no charge was doubled.
+//! reserve-then-commit ledger behind a seam that several backends implement, user-agent
+//! actors that replay scenarios, and a checker that proves no balance went negative and no
+//! charge was doubled.
 //!
 //! # Layout
 //!
+//! Layers are one-way, each using only those above it:
+//!
 //! - [`pricing`]: vendor models as TOML data, and the arithmetic that prices an action.
+//! - [`ledger`]: the pure core: `Book` (every ledger rule, synchronous), the calendar, the
+//!   request/outcome/event vocabulary, and the `Ledger` seam with its event sink.
 //! - [`accounts`]: turns a vendor plan, seats and packs into ledger terms.
-//! - [`ledger`]: `Book` (every ledger rule, synchronous); the account actor, its supervisor
-//!   and its log (the journal it replays after a crash); the `Ledger` interface through which
-//!   the runner reaches accounts; and the deliberately flawed ledgers the checker must catch.
+//! - [`backends`]: implementations of the seam: the account actors and the deliberately
+//!   flawed ledgers the checker must catch.
 //! - [`scenario`]: scenario files and traces: what a run does.
-//! - [`runner`]: spawns account and user-agent actors, injects faults, and drives a run.
 //! - [`journal`]: `journal.csv` and `steps.csv`, the saved events and agents' views that the
 //!   offline checker reads.
 //! - [`check`]: the invariant checker, online during a run and offline over a journal.
-//! - [`report`]: throughput, latency and outcome summaries for people and machines.
+//! - [`runner`]: the load and stress harness: a run's configuration, user-agent actors,
+//!   virtual time, faults, and the journal consumer.
+//! - [`report`]: summaries for people and machines, result files, thresholds, and the
+//!   outcome that maps to an exit code.
 
 pub mod accounts;
+pub mod backends;
 pub mod check;
 mod chunked;
+mod fastmap;
 pub mod journal;
 pub mod ledger;
 pub mod pricing;

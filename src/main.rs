@@ -29,7 +29,7 @@ fn quiet_injected_crashes() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if !message.starts_with(creditsim::ledger::actor::INJECTED_CRASH) {
+        if !message.starts_with(creditsim::backends::INJECTED_CRASH) {
             default_hook(info);
         }
     }));

@@ -44,9 +44,9 @@ mod verdict;
 pub use crate::journal::{StepRecord, Told};
 pub use verdict::{Invariant, Verdict, Violation};
 
+use crate::fastmap::FastMap;
 use crate::ledger::{AccountId, Event, EventKind};
 use replay::Report;
-pub(crate) use state::FastMap;
 use state::{Account, At};
 use verdict::Violations;
 
@@ -146,11 +146,6 @@ impl Checker {
     /// checking by account and some shard's agents never finished a step.
     pub fn expect_steps(&mut self) {
         self.steps_expected = true;
-    }
-
-    /// Violations found so far, so that an online run can stop early.
-    pub fn violations_so_far(&self) -> u64 {
-        self.violations.total()
     }
 
     /// Runs the end-of-run checks (I4–I7) and returns the verdict.

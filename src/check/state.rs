@@ -1,69 +1,12 @@
 //! The state the checker rebuilds from events, independently of the ledger that wrote them.
 //! Amounts are `i128` so that an overdraw shows as a negative number instead of wrapping.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use smol_str::SmolStr;
 
 use crate::chunked::Chunked;
+use crate::fastmap::FastMap;
 use crate::journal::Told;
 use crate::ledger::{AccountId, Closure, Credits, Key, LotId, Name};
-
-/// A map with [`FastHasher`]: the checker's maps are keyed by short keys and small ids.
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
-/// A folded-multiply hasher (one 64×64→128-bit multiply per word, the high half folded into
-/// the low): several times faster than SipHash on short keys such as `a17-s3042`, which
-/// matters at millions of events per second. It does not resist deliberate collisions; the
-/// checker reads journals that its own runs wrote.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct FastHasher {
-    hash: u64,
-}
-
-impl FastHasher {
-    /// An odd constant with well-spread bits (from the golden ratio).
-    const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
-
-    fn add(&mut self, word: u64) {
-        let product = u128::from(self.hash ^ word) * u128::from(Self::SEED);
-        self.hash = (product as u64) ^ ((product >> 64) as u64);
-    }
-}
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 59));
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
 
 /// One account as the events describe it.
 #[derive(Default)]
@@ -216,27 +159,4 @@ impl StepView {
 pub(super) struct At {
     pub account: AccountId,
     pub seq: u64,
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-    use std::hash::BuildHasher;
-
-    use super::*;
-
-    #[test]
-    fn the_fast_hasher_spreads_run_keys_and_tells_tails_apart() {
-        let build = BuildHasherDefault::<FastHasher>::default();
-        let hashes: HashSet<u64> = (0..200)
-            .flat_map(|a| (0..500).map(move |s| format!("a{a}-s{s}")))
-            .map(|key| build.hash_one(key.as_str()))
-            .collect();
-        assert_eq!(hashes.len(), 200 * 500);
-        assert_ne!(build.hash_one(&b"a"[..]), build.hash_one(&b"a\0"[..]));
-        // hashbrown picks buckets from the low bits and tags from the high 7: both must vary.
-        let lots: Vec<u64> = (0u32..64).map(|lot| build.hash_one(lot)).collect();
-        assert!(lots.iter().map(|h| h & 63).collect::<HashSet<_>>().len() > 32);
-        assert!(lots.iter().map(|h| h >> 57).collect::<HashSet<_>>().len() > 32);
-    }
 }

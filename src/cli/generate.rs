@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use creditsim::scenario::{Fault, Plan, trace};
+use creditsim::scenario::{Fault, Scenario, trace};
 
 use super::EXIT_OK;
 
@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(list) => Some(Fault::parse_list(list).context("--faults")?),
         None => None,
     };
-    let mut plan = Plan::load(&args.scenario, args.seed)?;
+    let mut plan = Scenario::load(&args.scenario, args.seed)?;
     if let Some(faults) = &faults {
         plan.enable_faults(faults)?;
     }

@@ -12,14 +12,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use creditsim::report::Outcome;
+
 /// Exit code: every invariant held.
-pub const EXIT_OK: u8 = 0;
+pub const EXIT_OK: u8 = Outcome::EXIT_OK;
 /// Exit code: an invariant was violated.
-pub const EXIT_VIOLATION: u8 = 1;
+pub const EXIT_VIOLATION: u8 = Outcome::EXIT_VIOLATION;
 /// Exit code: bad input or usage.
-pub const EXIT_BAD_INPUT: u8 = 2;
-/// Exit code: a threshold that the scenario sets was breached.
-pub const EXIT_THRESHOLD: u8 = 3;
+pub const EXIT_BAD_INPUT: u8 = Outcome::EXIT_BAD_INPUT;
 
 /// Simulate and load-test usage-credit billing.
 ///

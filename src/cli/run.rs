@@ -1,17 +1,22 @@
-//! `creditsim run`: replay a scenario against the ledger and report.
+//! `creditsim run`: parse the arguments into a run configuration, run it with Ctrl-C as its
+//! shutdown signal, print the summary, and exit with the outcome's code.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use creditsim::report::{RunLabels, Summary, latency_csv, render_summary};
-use creditsim::runner::{self, LedgerKind, RunOptions, progress};
-use creditsim::scenario::{Fault, Plan, RunDuration};
-
-use super::{EXIT_OK, EXIT_THRESHOLD, EXIT_VIOLATION};
+use creditsim::backends::LedgerKind;
+use creditsim::report::{Outcome, Summary, render_summary, write_results};
+use creditsim::runner::{self, OutDir, Overrides, RunConfig};
+use creditsim::scenario::Fault;
 
 /// Arguments of `creditsim run`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  creditsim run scenarios/campaigns.toml
+  creditsim run scenarios/stress.toml --faults all --seed 7
+  creditsim run scenarios/stress.toml --ledger racy --faults all --no-thresholds
+  creditsim run scenarios/aytada.toml --deterministic --json > summary.json")]
 pub struct Args {
     /// The scenario file (TOML), e.g. `scenarios/aytada.toml`.
     pub scenario: PathBuf,
@@ -23,7 +28,8 @@ pub struct Args {
     /// The seed for every agent's RNG (overrides the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Run this many steps instead of the scenario's duration.
+    /// Run this many steps instead of the scenario's duration (not for a trace scenario,
+    /// whose trace fixes its steps).
     #[arg(long)]
     pub steps: Option<u64>,
     /// Inject faults: a comma-separated list of generation-failure, slow-generation,
@@ -31,8 +37,8 @@ pub struct Args {
     /// cycle-boundary; or `all`. Probabilities come from the scenario's [faults], else 0.01.
     #[arg(long, value_name = "LIST|all")]
     pub faults: Option<String>,
-    /// Single-threaded, with virtual time and all randomness from the seed: the same seed
-    /// writes a byte-identical journal. Latencies are then virtual (near zero).
+    /// One thread, with all randomness from the seed: the same seed writes a byte-identical
+    /// journal. Latencies are then near zero.
     #[arg(long)]
     pub deterministic: bool,
     /// Where to write summary.json, latency.csv, journal.csv and steps.csv
@@ -58,122 +64,47 @@ fn parse_ledger(text: &str) -> Result<LedgerKind, String> {
 /// Runs `creditsim run`: exit 0 when every invariant held, 1 when one was violated, 3 when a
 /// threshold was breached (and none violated), 2 for bad input.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut plan = Plan::load(&args.scenario, args.seed)?;
-    if let Some(steps) = args.steps {
-        anyhow::ensure!(
-            steps > 0,
-            "--steps: expected a positive number of steps, got 0"
-        );
-        plan.duration = RunDuration::Steps(steps);
+    let config = RunConfig::load(&args.scenario, overrides(&args)?)?;
+    if let Some(dir) = &config.out_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
     }
+    let runtime = runner::runtime(&config)?;
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = runtime.block_on(runner::run(&config, ctrl_c))?;
+    let summary = Summary::new(&config, &result);
+    if let Some(dir) = &config.out_dir {
+        write_results(dir, &summary, &result)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", render_summary(&summary, result.verdict.as_ref()));
+        if let Some(dir) = &config.out_dir {
+            println!("results in {}", dir.display());
+        }
+    }
+    Ok(ExitCode::from(Outcome::of(&summary).exit_code()))
+}
+
+fn overrides(args: &Args) -> anyhow::Result<Overrides> {
     let faults = match &args.faults {
         Some(list) => Fault::parse_list(list)?,
         None => Vec::new(),
     };
-    plan.enable_faults(&faults)?;
-    if args.no_thresholds {
-        plan.thresholds = Default::default();
-    }
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("results/{}-{}", plan.name, plan.seed)));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
-    let opts = RunOptions {
+    Ok(Overrides {
+        seed: args.seed,
+        steps: args.steps,
+        faults,
         ledger: args.ledger,
-        out_dir: Some(out_dir.clone()),
-        online_check: !args.no_check,
-        progress: progress::wanted(!args.json),
-    };
-    warn_if_holds_cannot_live(&plan);
-    let result = runtime(args.deterministic)?.block_on(runner::run(&plan, &opts))?;
-    let labels = RunLabels {
-        scenario: plan.name.clone(),
-        vendor: plan.vendor.id().to_string(),
-        ledger: args.ledger.name().to_string(),
-        seed: plan.seed,
         deterministic: args.deterministic,
-        // Ordinary generation failures are part of every workload, not an injected fault.
-        faults: plan
-            .faults
-            .enabled()
-            .into_iter()
-            .filter(|fault| *fault != Fault::GenerationFailure)
-            .map(|fault| fault.name().to_string())
-            .collect(),
-        reproduce: reproduce(&args, plan.seed),
-    };
-    let summary = Summary::new(&result, labels, &plan.thresholds);
-    let json = serde_json::to_string_pretty(&summary)?;
-    std::fs::write(out_dir.join("summary.json"), &json)?;
-    std::fs::write(out_dir.join("latency.csv"), latency_csv(&result))?;
-    if args.json {
-        println!("{json}");
-    } else {
-        print!("{}", render_summary(&summary, result.verdict.as_ref()));
-        println!("results in {}", out_dir.display());
-    }
-    Ok(ExitCode::from(if !summary.ok {
-        EXIT_VIOLATION
-    } else if !summary.thresholds.is_empty() {
-        EXIT_THRESHOLD
-    } else {
-        EXIT_OK
-    }))
-}
-
-/// A runtime for the run: multi-threaded normally; single-threaded with paused (virtual)
-/// time in deterministic mode, so that sleeps advance a clock instead of waiting.
-fn runtime(deterministic: bool) -> anyhow::Result<tokio::runtime::Runtime> {
-    let runtime = if deterministic {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-    };
-    Ok(runtime)
-}
-
-/// The command line that reproduces this run, seed included.
-fn reproduce(args: &Args, seed: u64) -> String {
-    let mut command = format!("creditsim run {} --seed {seed}", args.scenario.display());
-    if args.ledger != LedgerKind::Actor {
-        command.push_str(&format!(" --ledger {}", args.ledger.name()));
-    }
-    if let Some(steps) = args.steps {
-        command.push_str(&format!(" --steps {steps}"));
-    }
-    if let Some(faults) = &args.faults {
-        command.push_str(&format!(" --faults {faults}"));
-    }
-    if args.deterministic {
-        command.push_str(" --deterministic");
-    }
-    if args.no_thresholds {
-        command.push_str(" --no-thresholds");
-    }
-    command
-}
-
-/// Real milliseconds below which a hold's ttl is too short for a reserve→commit round trip.
-const SHORTEST_SENSIBLE_TTL_REAL_MS: u64 = 20;
-
-/// Warns when the pace compresses the hold ttl into less real time than a round trip takes,
-/// so that most holds would time out: a scenario mistake, not a ledger bug.
-fn warn_if_holds_cannot_live(plan: &Plan) {
-    let speedup = runner::setup::speedup(plan);
-    let ttl_real_ms = plan.ttl_ms / speedup.max(1);
-    if ttl_real_ms < SHORTEST_SENSIBLE_TTL_REAL_MS {
-        eprintln!(
-            "warning: at this pace ({speedup} virtual ms per real ms) the hold ttl of {} virtual ms \
-             lasts {ttl_real_ms} real ms; most holds will time out before their commit. \
-             Raise [hold] ttl_ms.",
-            plan.ttl_ms
-        );
-    }
+        no_thresholds: args.no_thresholds,
+        no_check: args.no_check,
+        out: args.out.clone().map_or(OutDir::Default, OutDir::At),
+        progress: runner::progress_wanted(!args.json),
+    })
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::JournalError;
 use super::fields::{Fields, write_draws};
-use crate::ledger::{Event, EventKind, Rejection, Source};
+use crate::ledger::{Event, EventKind, LotSource, Rejection};
 
 /// The columns of `journal.csv`, in order; the first line of the file is exactly these.
 pub const JOURNAL_COLUMNS: [&str; 17] = [
@@ -68,33 +68,70 @@ fn used_columns(kind: &str) -> &'static [usize] {
     }
 }
 
+/// One row being written: one reusable buffer per column.
+struct Cells<'a>(&'a mut [String; 17]);
+
+impl Cells<'_> {
+    fn text(&mut self, column: usize, text: &str) {
+        self.0[column].push_str(text);
+    }
+
+    fn number(&mut self, column: usize, n: impl std::fmt::Display) {
+        let _ = write!(self.0[column], "{n}");
+    }
+
+    /// The kind, key and pool that almost every event has.
+    fn head(&mut self, kind: &str, key: Option<&str>, pool: &str) {
+        self.text(KIND, kind);
+        if let Some(key) = key {
+            self.text(KEY, key);
+        }
+        self.text(POOL, pool);
+    }
+}
+
 /// Fills `out` (one reusable buffer per column) with the row for `event`.
 pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
     out.iter_mut().for_each(String::clear);
-    let _ = write!(out[ACCOUNT], "{}", event.account);
-    let _ = write!(out[SEQ], "{}", event.seq);
-    let _ = write!(out[AT_MS], "{}", event.at_ms);
+    let mut cells = Cells(out);
+    cells.number(ACCOUNT, event.account);
+    cells.number(SEQ, event.seq);
+    cells.number(AT_MS, event.at_ms);
     match &event.kind {
-        EventKind::Granted {
-            key,
-            lot,
-            pool,
-            source,
-            credits,
-            expires_at_ms,
-            priority,
-        } => {
-            out[KIND].push_str("granted");
-            out[KEY].push_str(key);
-            out[POOL].push_str(pool);
-            let _ = write!(out[LOT], "{lot}");
-            let _ = write!(out[CREDITS], "{credits}");
-            if let Some(at) = expires_at_ms {
-                let _ = write!(out[EXPIRES_AT_MS], "{at}");
-            }
-            out[SOURCE].push_str(source_name(*source));
-            let _ = write!(out[PRIORITY], "{priority}");
+        EventKind::Granted { .. } => fill_granted(&event.kind, &mut cells),
+        EventKind::Reserved { .. } | EventKind::Rejected { .. } | EventKind::Unlimited { .. } => {
+            fill_request(&event.kind, &mut cells)
         }
+        _ => fill_settlement(&event.kind, &mut cells),
+    }
+}
+
+fn fill_granted(kind: &EventKind, cells: &mut Cells<'_>) {
+    let EventKind::Granted {
+        key,
+        lot,
+        pool,
+        source,
+        credits,
+        expires_at_ms,
+        priority,
+    } = kind
+    else {
+        unreachable!("called for grants")
+    };
+    cells.head("granted", Some(key), pool);
+    cells.number(LOT, lot);
+    cells.number(CREDITS, credits);
+    if let Some(at) = expires_at_ms {
+        cells.number(EXPIRES_AT_MS, at);
+    }
+    cells.text(SOURCE, source_name(*source));
+    cells.number(PRIORITY, priority);
+}
+
+/// The events of a reserve: held, refused, or unlimited.
+fn fill_request(kind: &EventKind, cells: &mut Cells<'_>) {
+    match kind {
         EventKind::Reserved {
             key,
             pool,
@@ -103,13 +140,11 @@ pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
             expires_at_ms,
             draws,
         } => {
-            out[KIND].push_str("reserved");
-            out[KEY].push_str(key);
-            out[POOL].push_str(pool);
-            out[ACTION].push_str(action);
-            let _ = write!(out[CREDITS], "{credits}");
-            write_draws(&mut out[LOTS], draws);
-            let _ = write!(out[EXPIRES_AT_MS], "{expires_at_ms}");
+            cells.head("reserved", Some(key), pool);
+            cells.text(ACTION, action);
+            cells.number(CREDITS, credits);
+            write_draws(&mut cells.0[LOTS], draws);
+            cells.number(EXPIRES_AT_MS, expires_at_ms);
         }
         EventKind::Rejected {
             key,
@@ -118,17 +153,15 @@ pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
             credits,
             reason,
         } => {
-            out[KIND].push_str("rejected");
-            out[KEY].push_str(key);
-            out[POOL].push_str(pool);
-            out[ACTION].push_str(action);
-            let _ = write!(out[CREDITS], "{credits}");
+            cells.head("rejected", Some(key), pool);
+            cells.text(ACTION, action);
+            cells.number(CREDITS, credits);
             match reason {
                 Rejection::Insufficient { available } => {
-                    out[REASON].push_str("insufficient");
-                    let _ = write!(out[AVAILABLE], "{available}");
+                    cells.text(REASON, "insufficient");
+                    cells.number(AVAILABLE, available);
                 }
-                Rejection::NotEntitled => out[REASON].push_str("not-entitled"),
+                Rejection::NotEntitled => cells.text(REASON, "not-entitled"),
             }
         }
         EventKind::Unlimited {
@@ -137,12 +170,17 @@ pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
             action,
             credits,
         } => {
-            out[KIND].push_str("unlimited");
-            out[KEY].push_str(key);
-            out[POOL].push_str(pool);
-            out[ACTION].push_str(action);
-            let _ = write!(out[CREDITS], "{credits}");
+            cells.head("unlimited", Some(key), pool);
+            cells.text(ACTION, action);
+            cells.number(CREDITS, credits);
         }
+        _ => unreachable!("called for reserves"),
+    }
+}
+
+/// The events that settle credits: commits, releases, expiries and warnings.
+fn fill_settlement(kind: &EventKind, cells: &mut Cells<'_>) {
+    match kind {
         EventKind::Committed {
             key,
             pool,
@@ -150,12 +188,10 @@ pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
             charged_from,
             returned,
         } => {
-            out[KIND].push_str("committed");
-            out[KEY].push_str(key);
-            out[POOL].push_str(pool);
-            let _ = write!(out[CREDITS], "{charged}");
-            write_draws(&mut out[LOTS], charged_from);
-            write_draws(&mut out[RETURNED], returned);
+            cells.head("committed", Some(key), pool);
+            cells.number(CREDITS, charged);
+            write_draws(&mut cells.0[LOTS], charged_from);
+            write_draws(&mut cells.0[RETURNED], returned);
         }
         EventKind::Released {
             key,
@@ -163,27 +199,25 @@ pub(crate) fn fill(event: &Event, out: &mut [String; 17]) {
             timed_out,
             returned,
         } => {
-            out[KIND].push_str(if *timed_out { "timed-out" } else { "released" });
-            out[KEY].push_str(key);
-            out[POOL].push_str(pool);
-            write_draws(&mut out[RETURNED], returned);
+            let name = if *timed_out { "timed-out" } else { "released" };
+            cells.head(name, Some(key), pool);
+            write_draws(&mut cells.0[RETURNED], returned);
         }
         EventKind::Expired { pool, lot, credits } => {
-            out[KIND].push_str("expired");
-            out[POOL].push_str(pool);
-            let _ = write!(out[LOT], "{lot}");
-            let _ = write!(out[CREDITS], "{credits}");
+            cells.head("expired", None, pool);
+            cells.number(LOT, lot);
+            cells.number(CREDITS, credits);
         }
         EventKind::Warning {
             pool,
             threshold,
             available,
         } => {
-            out[KIND].push_str("warning");
-            out[POOL].push_str(pool);
-            let _ = write!(out[AVAILABLE], "{available}");
-            let _ = write!(out[THRESHOLD], "{threshold}");
+            cells.head("warning", None, pool);
+            cells.number(AVAILABLE, available);
+            cells.number(THRESHOLD, threshold);
         }
+        _ => unreachable!("called for settlements"),
     }
 }
 
@@ -269,21 +303,21 @@ fn parse_kind(row: &Fields<'_>, kind: &str) -> Result<EventKind, JournalError> {
     })
 }
 
-fn source_name(source: Source) -> &'static str {
+fn source_name(source: LotSource) -> &'static str {
     match source {
-        Source::Allowance => "allowance",
-        Source::Addon => "addon",
-        Source::Pack => "pack",
-        Source::Promotion => "promotion",
+        LotSource::Allowance => "allowance",
+        LotSource::Addon => "addon",
+        LotSource::Pack => "pack",
+        LotSource::Promotion => "promotion",
     }
 }
 
-fn parse_source(row: &Fields<'_>) -> Result<Source, JournalError> {
+fn parse_source(row: &Fields<'_>) -> Result<LotSource, JournalError> {
     match row.raw(SOURCE) {
-        "allowance" => Ok(Source::Allowance),
-        "addon" => Ok(Source::Addon),
-        "pack" => Ok(Source::Pack),
-        "promotion" => Ok(Source::Promotion),
+        "allowance" => Ok(LotSource::Allowance),
+        "addon" => Ok(LotSource::Addon),
+        "pack" => Ok(LotSource::Pack),
+        "promotion" => Ok(LotSource::Promotion),
         _ => Err(row.error(SOURCE, "one of allowance, addon, pack, promotion")),
     }
 }

@@ -6,20 +6,22 @@
 //! truth and a replayed book equals the live one by construction.
 
 mod apply;
-mod hash;
 mod keys;
 mod pool;
 mod pools;
 mod time;
 mod timeouts;
 
-use self::apply::{RENEW_PREFIX, charged_parts, returned_parts};
+use self::apply::RENEW_PREFIX;
 use self::keys::{Hold, HoldState, KeyRecord, KeyTable, RecordKind};
 pub use self::pool::Lot;
 use self::pool::Pool;
 use self::pools::{PoolId, Pools};
+use self::time::Renewal;
 use self::timeouts::Timeouts;
-use super::types::*;
+use super::events::*;
+use super::requests::*;
+use super::terms::*;
 
 /// One account's ledger state.
 ///
@@ -27,10 +29,11 @@ use super::types::*;
 ///
 /// Every request's outcome is kept under its key so that a repeat gets the first outcome.
 /// A record whose request is closed — a committed, released or timed-out hold, a rejected or
-/// unlimited reserve, a grant by hand — is forgotten once
-/// `closed_at + spec.key_retention_ms <= now`. Open holds are never forgotten. Scheduled
-/// grants (`renew:<label>:<k>`) keep no record: the schedule itself never repeats them, and
-/// grants by hand may not use that prefix.
+/// unlimited reserve — is forgotten once `closed_at + spec.key_retention_ms <= now`. Open
+/// holds are never forgotten, nor are grants by hand: a payment notification may be
+/// delivered again months later and must still credit once, and payments are few.
+/// Scheduled grants (`renew:<label>:<k>`) keep no record: the schedule itself never repeats
+/// them, and grants by hand may not use that prefix.
 ///
 /// A duplicate that arrives after the retention window is treated as a new request, so
 /// callers must never retry beyond it. The checker keeps every key of a run, so it still
@@ -77,8 +80,8 @@ pub struct Book {
     keys: KeyTable,
     /// Open holds by (deadline, serial), to time them out in order.
     timeouts: Timeouts,
-    /// For each recurring grant in `spec.recurring`, the number of the next one.
-    renewals: Vec<u64>,
+    /// For each recurring grant in `spec.recurring`, the next one.
+    renewals: Vec<Renewal>,
 }
 
 impl PartialEq for Book {
@@ -166,14 +169,17 @@ impl CommitPlan {
                 held: hold.credits,
                 requested: credits,
             }),
-            HoldState::Open => Ok(CommitPlan {
-                key: key.clone(),
-                pool: hold.pool,
-                charged: credits,
-                back: hold.credits - credits,
-                charged_from: charged_parts(hold.draws.as_slice(), credits).collect(),
-                returned: returned_parts(hold.draws.as_slice(), credits).collect(),
-            }),
+            HoldState::Open => {
+                let (charged_from, returned) = split_draws(hold.draws.as_slice(), credits);
+                Ok(CommitPlan {
+                    key: key.clone(),
+                    pool: hold.pool,
+                    charged: credits,
+                    back: hold.credits - credits,
+                    charged_from,
+                    returned,
+                })
+            }
             HoldState::Committed {
                 charged, returned, ..
             } if charged == credits => Err(CommitOutcome::Committed { charged, returned }),
@@ -192,9 +198,12 @@ enum HoldView {
 }
 
 impl Book {
-    /// An empty book at virtual time 0; scheduled grants happen on the first `advance`.
+    /// An empty book at virtual time 0; its scheduled grants start at the spec's anchor, on
+    /// the first `advance` that reaches it.
     pub fn new(account: AccountId, spec: AccountSpec) -> Book {
-        let renewals = vec![0; spec.recurring.len()];
+        let renewals = (spec.recurring.iter())
+            .map(|grant| Renewal::nth(spec.anchor_ms, grant, 0))
+            .collect();
         Book {
             account,
             spec,
@@ -242,19 +251,21 @@ impl Book {
         Applied::collect(|events| self.reserve_into(req, now_ms, events))
     }
 
-    /// Charges `credits` of the hold under `key` and returns the rest.
-    pub fn commit(
-        &mut self,
-        key: &str,
-        credits: Credits,
-        now_ms: TimeMs,
-    ) -> Applied<CommitOutcome> {
-        Applied::collect(|events| self.commit_into(key, credits, now_ms, events))
+    /// Charges `req.credits` of the hold under `req.key` and returns the rest.
+    pub fn commit(&mut self, req: &CommitRequest, now_ms: TimeMs) -> Applied<CommitOutcome> {
+        Applied::collect(|events| self.commit_into(req, now_ms, events))
     }
 
-    /// Returns the whole hold under `key`.
-    pub fn release(&mut self, key: &str, now_ms: TimeMs) -> Applied<ReleaseOutcome> {
-        Applied::collect(|events| self.release_into(key, now_ms, events))
+    /// Returns the whole hold under `req.key`.
+    pub fn release(&mut self, req: &ReleaseRequest, now_ms: TimeMs) -> Applied<ReleaseOutcome> {
+        Applied::collect(|events| self.release_into(req, now_ms, events))
+    }
+
+    /// Ends the account's run at `end_ms`; see [`Book::close_into`].
+    pub fn close(&mut self, end_ms: TimeMs) -> Vec<Event> {
+        let mut events = Vec::new();
+        self.close_into(end_ms, &mut events);
+        events
     }
 
     /// Adds a lot, once per key. A lot that has already expired at `now_ms` expires at once.
@@ -280,12 +291,11 @@ impl Book {
         }
     }
 
-    /// Charges `credits` of the hold under `key` and returns the rest; the events are
-    /// appended to `events`.
+    /// Charges `req.credits` of the hold under `req.key` and returns the rest; the events
+    /// are appended to `events`.
     pub fn commit_into(
         &mut self,
-        key: &str,
-        credits: Credits,
+        req: &CommitRequest,
         now_ms: TimeMs,
         events: &mut Vec<Event>,
     ) -> CommitOutcome {
@@ -293,9 +303,9 @@ impl Book {
         let now_ms = self.now_ms;
         let record = self
             .keys
-            .live_entry(key, now_ms, self.spec.key_retention_ms);
+            .live_entry(&req.key, now_ms, self.spec.key_retention_ms);
         let plan = match record.map(|(key, record)| (key, &record.kind)) {
-            Some((key, RecordKind::Hold(hold))) => CommitPlan::decide(key, hold, credits),
+            Some((key, RecordKind::Hold(hold))) => CommitPlan::decide(key, hold, req.credits),
             _ => Err(CommitOutcome::NoHold),
         };
         match plan {
@@ -304,20 +314,20 @@ impl Book {
         }
     }
 
-    /// Returns the whole hold under `key`; the events are appended to `events`.
+    /// Returns the whole hold under `req.key`; the events are appended to `events`.
     pub fn release_into(
         &mut self,
-        key: &str,
+        req: &ReleaseRequest,
         now_ms: TimeMs,
         events: &mut Vec<Event>,
     ) -> ReleaseOutcome {
         self.advance_into(now_ms, events);
         let now_ms = self.now_ms;
         let closed_by = |closed_by| ReleaseOutcome::HoldClosed { closed_by };
-        match self.hold_view(key) {
+        match self.hold_view(&req.key) {
             HoldView::NoHold => ReleaseOutcome::NoHold,
             HoldView::Hold { state, .. } => match state {
-                HoldState::Open => self.release_open(key, now_ms, events),
+                HoldState::Open => self.release_open(&req.key, now_ms, events),
                 HoldState::Released { returned, .. } => ReleaseOutcome::Released { returned },
                 HoldState::Committed { .. } => closed_by(Closure::Committed),
                 HoldState::TimedOut { .. } => closed_by(Closure::TimedOut),
@@ -368,11 +378,6 @@ impl Book {
     /// The pool's lots still in memory, in consumption order.
     pub fn lots(&self, pool: &str) -> &[Lot] {
         self.pools.get(pool).map_or(&[], |pool| &pool.lots)
-    }
-
-    /// How many holds are open.
-    pub fn open_holds(&self) -> usize {
-        self.timeouts.len()
     }
 
     /// How many idempotency records are in memory, to show that memory stays bounded.
@@ -496,19 +501,33 @@ impl Book {
         now_ms: TimeMs,
         events: &mut Vec<Event>,
     ) -> ReleaseOutcome {
+        let returned = self.return_hold(key, false, now_ms, events);
+        ReleaseOutcome::Released { returned }
+    }
+
+    /// Returns the open hold under `key` to its lots — released by its caller, or timed out
+    /// by the account — and journals the immediate expiry of what went back to lots that
+    /// have expired meanwhile. Returns the credits given back.
+    pub(super) fn return_hold(
+        &mut self,
+        key: &str,
+        timed_out: bool,
+        at_ms: TimeMs,
+        events: &mut Vec<Event>,
+    ) -> Credits {
         let (key, hold) = self.open_hold_view(key).expect("the hold is open");
-        let (pool, back) = (hold.pool, hold.credits);
+        let (key, pool, back) = (key.clone(), hold.pool, hold.credits);
         let returned = DrawList::from_slice(hold.draws.as_slice());
-        let expired = self.expired_returns(pool, &returned, now_ms);
+        let expired = self.expired_returns(pool, &returned, at_ms);
         let kind = EventKind::Released {
-            key: key.clone(),
+            key,
             pool: self.pools.name(pool).clone(),
-            timed_out: false,
+            timed_out,
             returned,
         };
-        self.emit(now_ms, kind, events);
-        self.emit_expired(pool, expired, now_ms, events);
-        ReleaseOutcome::Released { returned: back }
+        self.emit(at_ms, kind, events);
+        self.emit_expired(pool, expired, at_ms, events);
+        back
     }
 
     fn grant_new(
@@ -533,7 +552,12 @@ impl Book {
     }
 
     /// The parts of `returned` that go back to lots already expired at `now_ms`.
-    fn expired_returns(&self, pool: PoolId, returned: &[Draw], now_ms: TimeMs) -> Vec<Draw> {
+    pub(super) fn expired_returns(
+        &self,
+        pool: PoolId,
+        returned: &[Draw],
+        now_ms: TimeMs,
+    ) -> Vec<Draw> {
         let pool = self.pools.pool(pool);
         let expired = |draw: &&Draw| pool.lot(draw.lot).is_some_and(|l| l.is_expired_at(now_ms));
         returned.iter().filter(expired).copied().collect()

@@ -1,17 +1,22 @@
-//! The per-account ledger: the rules (`Book`), the account actor that serializes access to
-//! one `Book`, the `Ledger` interface that the runner calls, and the journal.
+//! The pure core of the ledger: `Book` (one account's state and every rule of the ledger
+//! contract, synchronous), the calendar it bills by, the vocabulary of requests, outcomes
+//! and journal events, and the [`Ledger`] seam that backends implement. Nothing here knows
+//! tokio, ractor or a database.
 
-pub mod actor;
-pub mod actor_ledger;
-pub mod book;
-pub mod flawed;
-pub mod iface;
-pub mod log;
-pub mod supervisor;
-pub mod types;
+mod book;
+pub mod calendar;
+mod events;
+mod requests;
+mod seam;
+mod terms;
 
-pub use actor_ledger::ActorLedger;
-pub use book::Book;
-pub use iface::{Clock, Ledger, LedgerError};
-pub use log::AccountLog;
-pub use types::*;
+pub use book::{Book, Lot, PoolTotals, ReplayError};
+pub use events::{Applied, Draw, Event, EventKind, Rejection, split_draws};
+pub use requests::{
+    Balance, Closure, CommitOutcome, CommitRequest, GrantOutcome, GrantRequest, ReleaseOutcome,
+    ReleaseRequest, ReserveOutcome, ReserveRequest,
+};
+pub use seam::{BackendStats, Crashable, EventSink, Ledger, LedgerError};
+pub use terms::{
+    AccountId, AccountSpec, Credits, DrawList, Key, LotId, LotSource, Name, RecurringGrant, TimeMs,
+};

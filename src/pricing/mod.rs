@@ -35,6 +35,10 @@ pub use schema::{
 /// Action parameters as given on the command line or in a scenario (`scenes=5`).
 pub type Params = BTreeMap<String, String>;
 
+/// The pool that every vendor has, and that actions and grants use unless they name
+/// another (AIBC adds `scan`).
+pub const DEFAULT_POOL: &str = "credits";
+
 /// The ids of the five built-in vendor models.
 pub const BUILTIN_IDS: [&str; 5] = ["aytada", "aibc", "videodraft", "campaigns", "aistudios"];
 

@@ -17,7 +17,7 @@ use super::Cost;
 
 /// The pool every action and grant uses unless it names another.
 pub(crate) fn default_pool() -> String {
-    crate::ledger::DEFAULT_POOL.to_string()
+    super::DEFAULT_POOL.to_string()
 }
 
 /// The whole file, as parsed, before validation. Arrays of tables keep the document's order,

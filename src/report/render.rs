@@ -38,27 +38,62 @@ fn latency_row(out: &mut String, op: &str, p: &Percentiles) {
     );
 }
 
+/// A span of virtual time in the unit a person would pick: ms, s, h or days.
+fn virtual_span(span_ms: u64) -> String {
+    const HOUR_MS: f64 = 3_600_000.0;
+    let ms = span_ms as f64;
+    match span_ms {
+        0..1_000 => format!("{span_ms} ms"),
+        1_000..3_600_000 => format!("{:.1} s", ms / 1000.0),
+        3_600_000..172_800_000 => format!("{:.1} h", ms / HOUR_MS),
+        _ => format!("{:.1} days", ms / (24.0 * HOUR_MS)),
+    }
+}
+
 /// The run summary a person reads at a glance.
 pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
     let mut out = String::new();
-    let s = summary;
+    render_heading(summary, &mut out);
+    render_tables(summary, &mut out);
+    let _ = writeln!(out);
+    match verdict {
+        None => {
+            let _ = writeln!(out, "invariants: not checked (--no-check)");
+        }
+        Some(verdict) => {
+            let state = match verdict.ok() {
+                true => "every one held".to_string(),
+                false => format!("{} violations", verdict.violations_total),
+            };
+            let _ = writeln!(out, "invariants: {state}");
+            render_verdict(verdict, &mut out);
+        }
+    }
+    for breach in &summary.thresholds {
+        let _ = writeln!(out, "threshold breached: {}", breach.message);
+    }
+    if !summary.ok {
+        let _ = writeln!(out, "reproduce with: {}", summary.labels.reproduce);
+    }
+    out
+}
+
+/// What ran, whether it was cut short, and how fast it went.
+fn render_heading(s: &Summary, out: &mut String) {
+    let labels = &s.labels;
+    let deterministic = if labels.deterministic {
+        " · deterministic"
+    } else {
+        ""
+    };
+    let faults = match labels.faults.is_empty() {
+        true => String::new(),
+        false => format!(" · faults {}", labels.faults.join(",")),
+    };
     let _ = writeln!(
         out,
-        "{} · vendor {} · ledger {} · seed {}{}{}",
-        s.labels.scenario,
-        s.labels.vendor,
-        s.labels.ledger,
-        s.labels.seed,
-        if s.labels.deterministic {
-            " · deterministic"
-        } else {
-            ""
-        },
-        if s.labels.faults.is_empty() {
-            String::new()
-        } else {
-            format!(" · faults {}", s.labels.faults.join(","))
-        }
+        "{} · vendor {} · ledger {} · seed {}{deterministic}{faults}",
+        labels.scenario, labels.vendor, labels.ledger, labels.seed,
     );
     if let Some(stall) = s.stalled {
         let _ = writeln!(
@@ -70,26 +105,32 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
     } else if s.interrupted {
         let _ = writeln!(
             out,
-            "interrupted: the results cover the steps taken before Ctrl-C"
+            "interrupted: the results cover the steps taken before it"
         );
     }
     let _ = writeln!(
         out,
-        "{} steps in {:.2} s: {:.0} steps/s, {:.0} reserve→commit cycles/s; virtual time {:.1} days",
+        "{} steps in {:.2} s: {:.0} steps/s, {:.0} reserve→commit cycles/s; virtual time spanned {}",
         s.counts["steps"],
         s.elapsed_s,
         s.throughput.steps_per_s,
         s.throughput.cycles_per_s,
-        s.virtual_end_ms as f64 / 86_400_000.0
+        virtual_span(s.virtual_end_ms.saturating_sub(s.virtual_start_ms))
     );
+}
+
+/// Outcomes, latency and credits.
+fn render_tables(s: &Summary, out: &mut String) {
     let _ = writeln!(out, "\noutcomes");
+    let always = [
+        "committed",
+        "released",
+        "insufficient",
+        "not_entitled",
+        "warnings",
+    ];
     for (name, count) in &s.counts {
-        if *count > 0
-            || matches!(
-                *name,
-                "committed" | "released" | "insufficient" | "not_entitled" | "warnings"
-            )
-        {
+        if *count > 0 || always.contains(name) {
             let _ = writeln!(out, "  {name:<18}{count:>10}");
         }
     }
@@ -99,7 +140,7 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
     );
     for (op, p) in &s.latency_by_op_us {
         if p.count > 0 {
-            latency_row(&mut out, op, p);
+            latency_row(out, op, p);
         }
     }
     let _ = writeln!(
@@ -114,29 +155,4 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
             t.granted, t.charged, t.expired, t.remaining, t.held
         );
     }
-    let _ = writeln!(out);
-    match verdict {
-        None => {
-            let _ = writeln!(out, "invariants: not checked (--no-check)");
-        }
-        Some(verdict) => {
-            let _ = writeln!(
-                out,
-                "invariants: {}",
-                if verdict.ok() {
-                    "every one held".to_string()
-                } else {
-                    format!("{} violations", verdict.violations_total)
-                }
-            );
-            render_verdict(verdict, &mut out);
-        }
-    }
-    for breach in &s.thresholds {
-        let _ = writeln!(out, "threshold breached: {}", breach.message);
-    }
-    if !s.ok {
-        let _ = writeln!(out, "reproduce with: {}", s.labels.reproduce);
-    }
-    out
 }

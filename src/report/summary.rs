@@ -5,12 +5,10 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use super::thresholds::{Breach, Observed, breaches};
 use crate::check::{Invariant, Verdict, Violation};
-use crate::ledger::book::PoolTotals;
-use crate::runner::RunResult;
-use crate::runner::context::Count;
-use crate::runner::latency::Op;
-use crate::scenario::thresholds::{Breach, Observed, Thresholds};
+use crate::ledger::{BackendStats, PoolTotals};
+use crate::runner::{Count, Op, RunConfig, RunResult};
 
 /// Latency percentiles in microseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -81,7 +79,9 @@ pub struct Summary {
     pub stalled: Option<StallReport>,
     /// Real seconds the steps took.
     pub elapsed_s: f64,
-    /// Virtual time at the end, ms.
+    /// Virtual time at the start, ms since the Unix epoch.
+    pub virtual_start_ms: u64,
+    /// Virtual time at the end, ms since the Unix epoch: where every account was closed.
     pub virtual_end_ms: u64,
     /// Steps and cycles per second.
     pub throughput: Throughput,
@@ -91,6 +91,8 @@ pub struct Summary {
     pub latency_by_op_us: BTreeMap<&'static str, Percentiles>,
     /// Outcomes and events.
     pub counts: BTreeMap<&'static str, u64>,
+    /// What the backend counted about itself (restarts, retries, errors).
+    pub backend: BackendStats,
     /// Credits per pool: granted, charged, expired, remaining, held.
     pub credits: BTreeMap<String, PoolTotals>,
     /// Per invariant: "held", "violated" or "not checked".
@@ -131,9 +133,27 @@ pub struct RunLabels {
     pub reproduce: String,
 }
 
+impl RunLabels {
+    /// What `config` runs.
+    pub fn of(config: &RunConfig) -> RunLabels {
+        let scenario = &config.scenario;
+        RunLabels {
+            scenario: scenario.name.clone(),
+            vendor: scenario.vendor.id().to_string(),
+            ledger: config.ledger.name().to_string(),
+            seed: scenario.seed,
+            deterministic: config.deterministic,
+            faults: config.fault_names(),
+            reproduce: config.reproduce(),
+        }
+    }
+}
+
 impl Summary {
-    /// Summarizes a run and checks it against the scenario's thresholds.
-    pub fn new(result: &RunResult, labels: RunLabels, thresholds: &Thresholds) -> Summary {
+    /// Summarizes a run of `config` and checks it against the scenario's thresholds.
+    pub fn new(config: &RunConfig, result: &RunResult) -> Summary {
+        let labels = RunLabels::of(config);
+        let thresholds = &config.scenario.thresholds;
         let histograms = &result.latency;
         let latency_by_op_us: BTreeMap<_, _> = Op::ALL
             .iter()
@@ -150,7 +170,10 @@ impl Summary {
         counts.insert("events", result.sink.events);
         counts.insert("warnings", result.sink.warnings);
         counts.insert("timed_out", result.sink.timed_out);
-        counts.insert("restarts", result.restarts);
+        counts.insert(
+            "restarts",
+            result.backend.get("restarts").copied().unwrap_or(0),
+        );
         let observed = Observed {
             reserve_p99_us: latency_by_op_us["reserve"].p99,
             commit_p99_us: latency_by_op_us["commit"].p99,
@@ -168,17 +191,18 @@ impl Summary {
                 waited_s: stall.waited_s,
             }),
             elapsed_s: result.elapsed_s,
+            virtual_start_ms: result.virtual_start_ms,
             virtual_end_ms: result.virtual_end_ms,
             throughput,
             latency_us: latency_by_op_us["reserve"],
             latency_by_op_us,
             counts,
+            backend: result.backend.clone(),
             credits: result.credits.clone(),
             invariants: invariant_states(verdict),
             violations: verdict.map(|v| v.violations.clone()).unwrap_or_default(),
             violations_total: verdict.map_or(0, |v| v.violations_total),
-            thresholds: thresholds
-                .breaches(&observed)
+            thresholds: breaches(thresholds, &observed)
                 .iter()
                 .map(breach_report)
                 .collect(),

@@ -1,27 +1,29 @@
 //! The user-agent actor: replays its script of steps against the ledger. One step is: quote,
-//! reserve the quoted maximum under a fresh key, "generate" (wait out the simulated
-//! duration), then commit the actual cost, or release on failure. The agent records what it
-//! was told, so the checker can compare the user's view with the ledger's (I7).
+//! reserve the quoted maximum under a fresh key, "generate" (let the simulated duration pass
+//! on the agent's clock), then commit the actual cost, or release on failure. The agent
+//! records what it was told, so the checker can compare the user's view with the ledger's
+//! (I7).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use smol_str::SmolStr;
 use tokio::time::Instant;
 
-use crate::check::FastMap;
+use crate::fastmap::FastMap;
 use crate::journal::{StepRecord, Told};
+use crate::ledger::calendar::cycle_end_after;
 use crate::ledger::{
-    CommitOutcome, Credits, Key, MONTH_MS, Name, ReleaseOutcome, ReserveOutcome, ReserveRequest,
+    CommitOutcome, CommitRequest, Credits, Key, Name, ReleaseOutcome, ReleaseRequest,
+    ReserveOutcome, ReserveRequest, TimeMs,
 };
 use crate::pricing::Quote;
 use crate::scenario::{Fault, Step, StepGen, trace::encode_params};
 
+use super::consumer::SinkInput;
 use super::context::{Count, RunContext, Tally};
 use super::faults::{CallFaults, CallStats, call_with_faults};
 use super::latency::Op;
-use super::sink::SinkInput;
 
 /// The user-agent actor (a unit struct; state in [`AgentState`]).
 pub struct UserAgent;
@@ -38,7 +40,8 @@ pub struct AgentArgs {
     pub ctx: Arc<RunContext>,
     /// The agent's script.
     pub steps: StepGen,
-    /// The agent's index in the plan, which is its slot in the run's watchdog.
+    /// The agent's index in the scenario, which is its slot in the run's watchdog and
+    /// time gate.
     pub slot: usize,
 }
 
@@ -46,8 +49,10 @@ pub struct AgentArgs {
 pub struct AgentState {
     ctx: Arc<RunContext>,
     steps: StepGen,
-    /// The agent's slot in the run's watchdog.
+    /// The agent's slot in the run's watchdog and time gate.
     slot: usize,
+    /// The agent's virtual clock (in paced time, the run's clock is read instead).
+    now_ms: TimeMs,
     /// Outcomes counted since the last batch was handed over.
     tally: Tally,
     /// Latencies measured since the last batch was handed over.
@@ -73,10 +78,12 @@ impl Actor for UserAgent {
         args: AgentArgs,
     ) -> Result<AgentState, ActorProcessingErr> {
         myself.send_message(AgentMsg::Next)?;
+        let now_ms = args.ctx.start_ms;
         Ok(AgentState {
             ctx: args.ctx,
             steps: args.steps,
             slot: args.slot,
+            now_ms,
             tally: Tally::default(),
             latencies: Vec::with_capacity(2 * STEPS_PER_MESSAGE),
             quotes: FastMap::default(),
@@ -104,8 +111,9 @@ impl Actor for UserAgent {
             };
             records.push(state.take_step(&step).await);
             state.tally.bump(Count::Steps);
-            if state.ctx.think_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(state.ctx.think_ms)).await;
+            let think_ms = state.ctx.think_ms;
+            if think_ms > 0 {
+                state.pass(think_ms).await;
             }
         }
         state.ctx.counters.absorb(&mut state.tally);
@@ -119,6 +127,7 @@ impl Actor for UserAgent {
             let _ = state.ctx.records.send(SinkInput::Steps(records));
         }
         if done {
+            state.ctx.time.finish(state.slot);
             myself.stop(None);
         } else {
             myself.send_message(AgentMsg::Next)?;
@@ -166,23 +175,33 @@ impl AgentState {
             .clone()
     }
 
-    /// Takes one step and returns what the agent was told.
-    async fn take_step(&mut self, step: &Step) -> StepRecord {
-        let ctx = self.ctx.clone();
-        let intended = step.send_at_us.map(|us| ctx.clock.instant_of_real_us(us));
-        if let Some(at) = intended {
-            tokio::time::sleep_until(at).await;
-        }
-        let priced = self.quote(step);
-        let quote = priced.as_ref().map(|p| &p.quote);
-        let mut record = StepRecord {
+    /// The agent's time for its next ledger call.
+    fn now(&self) -> TimeMs {
+        self.ctx.time.now_ms(self.now_ms)
+    }
+
+    /// Lets `ms` of virtual time pass on the agent's clock.
+    async fn pass(&mut self, ms: u64) {
+        let to_ms = self.now().saturating_add(ms);
+        self.wait_until(to_ms).await;
+    }
+
+    /// Moves the agent's clock to `to_ms` (waiting on the run's time gate, or sleeping when
+    /// paced).
+    async fn wait_until(&mut self, to_ms: TimeMs) {
+        let now_ms = self.now();
+        self.now_ms = self.ctx.time.wait_until(self.slot, now_ms, to_ms).await;
+    }
+
+    /// The record of a step before it is taken: what it is, and that nothing was charged.
+    fn record_of(step: &Step, priced: Option<&Priced>) -> StepRecord {
+        let quote = priced.map(|p| &p.quote);
+        StepRecord {
             agent: step.agent,
             account: step.account,
             key: step.key(),
-            action: priced
-                .as_ref()
-                .map_or_else(|| Name::new(&*step.action), |p| p.action.clone()),
-            params: priced.as_ref().map_or_else(
+            action: priced.map_or_else(|| Name::new(&*step.action), |p| p.action.clone()),
+            params: priced.map_or_else(
                 || encode_params(&step.params).into(),
                 |p| p.params_text.clone(),
             ),
@@ -190,27 +209,32 @@ impl AgentState {
             quote_max: quote.map_or(0, |q| q.credits.max),
             failed: step.fails,
             told: Told::NotCharged,
-        };
+        }
+    }
+
+    /// Takes one step and returns what the agent was told.
+    async fn take_step(&mut self, step: &Step) -> StepRecord {
+        let mut intended = None;
+        if let Some(due_us) = step.send_at_us {
+            let now_ms = self.now();
+            let (now_ms, due) = self.ctx.time.wait_due(self.slot, now_ms, due_us).await;
+            (self.now_ms, intended) = (now_ms, due);
+        }
+        let priced = self.quote(step);
+        let mut record = Self::record_of(step, priced.as_deref());
         let Some(priced) = priced else {
             self.tally.bump(Count::Unexpected);
             return record;
         };
-        let quote = &priced.quote;
-        if quote.credits.max == 0 {
+        if priced.quote.credits.max == 0 {
             self.tally.bump(Count::Free);
             return record;
         }
         self.inject_account_faults(step).await;
-        let faults = call_faults(step);
         let mut stats = CallStats::default();
         let started = intended.unwrap_or_else(Instant::now);
-        // Each attempt builds its request afresh: the ledger takes it by value, so a kept
-        // copy would only add a clone of its strings per step.
-        let reserve = call_with_faults(faults, &mut stats, || {
-            let req = reserve_request(&record.key, &priced, ctx.ttl_ms);
-            ctx.ledger.reserve(step.account, req)
-        });
-        let reply = ctx.watchdog.around(self.slot, reserve).await;
+        let key = record.key.clone();
+        let reply = self.reserve(step, &key, &priced, &mut stats).await;
         self.latencies.push((Op::Reserve, elapsed_us(started)));
         if reply.is_some() {
             // Only a key the ledger is known to have seen can be reused as a conflict.
@@ -219,18 +243,8 @@ impl AgentState {
         record.told = match reply {
             Some(ReserveOutcome::Reserved { .. }) => {
                 self.tally.bump(Count::Reserved);
-                self.generate(step).await;
-                if step.fails {
-                    self.release(step, &record.key, &mut stats).await
-                } else {
-                    self.commit(
-                        step,
-                        &record.key,
-                        step.actual_credits(quote.credits),
-                        &mut stats,
-                    )
+                self.generate_and_settle(step, &key, &priced, &mut stats)
                     .await
-                }
             }
             Some(other) => {
                 count_refusal(&mut self.tally, &other);
@@ -238,7 +252,7 @@ impl AgentState {
             }
             None => {
                 // The hold may exist; try to give it back so nothing is left open (I6).
-                self.release(step, &record.key, &mut stats).await;
+                self.release(step, &key, &mut stats).await;
                 Told::Unknown
             }
         };
@@ -248,11 +262,54 @@ impl AgentState {
         record
     }
 
+    /// Reserves the quoted maximum under the step's key, with the step's faults.
+    async fn reserve(
+        &self,
+        step: &Step,
+        key: &Key,
+        priced: &Priced,
+        stats: &mut CallStats,
+    ) -> Option<ReserveOutcome> {
+        let ctx = &self.ctx;
+        let at_ms = self.now();
+        // Each attempt builds its request afresh: the ledger takes it by value, so a kept
+        // copy would only add a clone of its strings per step.
+        let reserve = call_with_faults(call_faults(step), stats, || {
+            let req = reserve_request(key, priced, ctx.ttl_ms);
+            ctx.ledger.reserve(step.account, at_ms, req)
+        });
+        ctx.watchdog.around(self.slot, reserve).await
+    }
+
+    /// Generates, then commits the actual cost, or releases a failed generation.
+    async fn generate_and_settle(
+        &mut self,
+        step: &Step,
+        key: &Key,
+        priced: &Priced,
+        stats: &mut CallStats,
+    ) -> Told {
+        self.generate(step).await;
+        match step.fails {
+            true => self.release(step, key, stats).await,
+            false => {
+                let credits = step.actual_credits(priced.quote.credits);
+                self.commit(step, key, credits, stats).await
+            }
+        }
+    }
+
     /// Faults aimed at the account rather than at this step's calls.
     async fn inject_account_faults(&mut self, step: &Step) {
         let ctx = self.ctx.clone();
-        let account = step.account;
-        if step.faults.has(Fault::ActorCrash) && ctx.ledger.inject_crash(account).await.is_ok() {
+        let (account, at_ms) = (step.account, self.now());
+        if step.faults.has(Fault::CycleBoundary) {
+            self.approach_boundary().await;
+        }
+        if step.faults.has(Fault::ActorCrash)
+            && let Some(crash) = &ctx.crash
+            && crash.crash(account).await.is_ok()
+        {
             self.tally.bump(Count::Crashes);
         }
         if step.faults.has(Fault::DuplicateGrant)
@@ -260,7 +317,7 @@ impl AgentState {
         {
             let mut stats = CallStats::default();
             let grant = call_with_faults(CallFaults::default(), &mut stats, || {
-                ctx.ledger.grant(account, grant.clone())
+                ctx.ledger.grant(account, at_ms, grant.clone())
             });
             if ctx.watchdog.around(self.slot, grant).await.is_some() {
                 self.tally.bump(Count::DuplicateGrants);
@@ -274,7 +331,7 @@ impl AgentState {
             earlier.credits += 1;
             let mut stats = CallStats::default();
             let reuse = call_with_faults(CallFaults::default(), &mut stats, || {
-                ctx.ledger.reserve(account, earlier.clone())
+                ctx.ledger.reserve(account, at_ms, earlier.clone())
             });
             match ctx.watchdog.around(self.slot, reuse).await {
                 Some(ReserveOutcome::KeyConflict) => self.tally.bump(Count::KeyConflicts),
@@ -283,21 +340,29 @@ impl AgentState {
         }
     }
 
-    /// Waits out the simulated generation: its duration, or for the cycle-boundary fault until
-    /// just past the next billing boundary when that comes before the hold's timeout.
-    async fn generate(&self, step: &Step) {
-        let clock = &self.ctx.clock;
-        let now_ms = crate::ledger::Clock::now_ms(clock.as_ref());
+    /// The cycle-boundary fault: moves the agent's clock to half a hold ttl before the
+    /// account's next billing boundary (accounts count their cycles from the run's start),
+    /// so that the step's hold is open across it.
+    async fn approach_boundary(&mut self) {
+        let (start_ms, now_ms) = (self.ctx.start_ms, self.now());
+        if let Some(boundary_ms) = cycle_end_after(start_ms, 1, now_ms) {
+            self.wait_until(boundary_ms.saturating_sub(self.ctx.ttl_ms / 2))
+                .await;
+        }
+    }
+
+    /// Lets the simulated generation pass: its duration, or for the cycle-boundary fault
+    /// until just past the next billing boundary when that comes before the hold's timeout.
+    async fn generate(&mut self, step: &Step) {
+        let now_ms = self.now();
         let mut until_ms = now_ms.saturating_add(step.duration_ms);
-        if step.faults.has(Fault::CycleBoundary) {
-            let boundary_ms = (now_ms / MONTH_MS + 1) * MONTH_MS;
-            if boundary_ms < now_ms.saturating_add(self.ctx.ttl_ms) {
-                until_ms = until_ms.max(boundary_ms + 1);
-            }
+        if step.faults.has(Fault::CycleBoundary)
+            && let Some(boundary_ms) = cycle_end_after(self.ctx.start_ms, 1, now_ms)
+            && boundary_ms < now_ms.saturating_add(self.ctx.ttl_ms)
+        {
+            until_ms = until_ms.max(boundary_ms + 1);
         }
-        if until_ms > now_ms {
-            tokio::time::sleep_until(clock.instant_of(until_ms)).await;
-        }
+        self.wait_until(until_ms).await;
     }
 
     async fn commit(
@@ -308,9 +373,14 @@ impl AgentState {
         stats: &mut CallStats,
     ) -> Told {
         let ctx = &self.ctx;
+        let at_ms = self.now();
         let started = Instant::now();
         let commit = call_with_faults(call_faults(step), stats, || {
-            ctx.ledger.commit(step.account, key.clone(), credits)
+            let req = CommitRequest {
+                key: key.clone(),
+                credits,
+            };
+            ctx.ledger.commit(step.account, at_ms, req)
         });
         let reply = ctx.watchdog.around(self.slot, commit).await;
         self.latencies.push((Op::Commit, elapsed_us(started)));
@@ -333,9 +403,11 @@ impl AgentState {
 
     async fn release(&mut self, step: &Step, key: &Key, stats: &mut CallStats) -> Told {
         let ctx = &self.ctx;
+        let at_ms = self.now();
         let started = Instant::now();
         let release = call_with_faults(call_faults(step), stats, || {
-            ctx.ledger.release(step.account, key.clone())
+            let req = ReleaseRequest { key: key.clone() };
+            ctx.ledger.release(step.account, at_ms, req)
         });
         let reply = ctx.watchdog.around(self.slot, release).await;
         self.latencies.push((Op::Release, elapsed_us(started)));

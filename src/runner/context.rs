@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::ledger::{GrantRequest, Ledger, TimeMs};
+use crate::ledger::{Crashable, GrantRequest, Ledger, TimeMs};
 use crate::pricing::Model;
 
-use super::clock::RunClock;
+use super::consumer::SinkInput;
 use super::latency::LatencyRecorder;
-use super::sink::SinkInput;
+use super::time::RunTime;
 use super::watchdog::Watchdog;
 
 /// What the agents count. The report prints them by `name`, in this order.
@@ -158,13 +158,17 @@ impl Counters {
 pub struct RunContext {
     /// The accounts.
     pub ledger: Arc<dyn Ledger>,
+    /// The backend's crash hook, for the actor-crash fault; `None` where it has none.
+    pub crash: Option<Arc<dyn Crashable>>,
     /// Prices actions.
     pub model: Model,
-    /// Virtual time.
-    pub clock: Arc<RunClock>,
+    /// How time moves.
+    pub time: RunTime,
+    /// When the run (and every account's billing) starts, virtual ms.
+    pub start_ms: TimeMs,
     /// How long holds may stay open, virtual ms.
     pub ttl_ms: TimeMs,
-    /// Real ms an agent thinks between steps (closed arrival).
+    /// Virtual ms an agent thinks between steps (closed arrival).
     pub think_ms: u64,
     /// Each account's starting pack grants, for the duplicate-grant fault.
     pub pack_grants: Vec<Vec<GrantRequest>>,

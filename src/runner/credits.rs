@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ledger::book::PoolTotals;
+use crate::ledger::PoolTotals;
 use crate::ledger::{Draw, Event, EventKind};
 
 /// Running totals per pool. `remaining` is derived at the end: what is neither charged,

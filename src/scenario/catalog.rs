@@ -34,13 +34,18 @@ impl Catalog for Model {
         seats: u32,
         addon_units: u32,
     ) -> Result<(), String> {
-        accounts::account_spec(self, plan, seats, addon_units)
+        accounts::account_spec(self, plan, seats, addon_units, 0)
             .map(drop)
             .map_err(|e| e.to_string())
     }
 
     fn check_pack(&self, pack: &str, plan: Option<&str>) -> Result<(), String> {
-        accounts::pack_grant(self, pack, plan, "scenario-validation".to_string(), 0)
+        let purchase = accounts::Purchase {
+            plan,
+            anchor_ms: 0,
+            at_ms: 0,
+        };
+        accounts::pack_grant(self, pack, purchase, "scenario-validation".to_string())
             .map(drop)
             .map_err(|e| e.to_string())
     }

@@ -84,14 +84,14 @@ fn field_prefix(field: Option<&str>) -> String {
 
 /// A source file being validated: turns byte spans into located errors.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Source<'a> {
+pub(crate) struct SourceText<'a> {
     /// The file, as given (relative paths stay relative in messages).
     pub path: &'a Path,
     /// Its text.
     pub text: &'a str,
 }
 
-impl<'a> Source<'a> {
+impl<'a> SourceText<'a> {
     /// An error about `field` at the start of `span`.
     pub fn error(
         &self,

@@ -106,12 +106,24 @@ pub(crate) struct RawHold {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawClock {
+    /// `virtual` or `paced`.
+    pub mode: Option<Spanned<ClockModeName>>,
     pub speedup: Option<Spanned<i64>>,
     pub months: Option<Spanned<i64>>,
     pub start_ms: Option<Spanned<i64>>,
 }
 
 /// `[thresholds]`.
+/// `[clock] mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ClockModeName {
+    /// Per-agent virtual clocks.
+    Virtual,
+    /// The wall clock sped up.
+    Paced,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawThresholds {

@@ -1,20 +1,20 @@
-//! Scenario files (TOML) and traces (CSV): what a run does, resolved into a [`Plan`].
+//! Scenario files (TOML) and traces (CSV): what a run does, resolved into a [`Scenario`].
 //!
 //! A scenario names a vendor, the accounts to create, the agents that spend from them and
 //! what those agents do: either a weighted `[[workload]]` mix drawn from a seed, or a
-//! `trace` replayed row by row. [`Plan::load`] parses it, checks every value (unknown fields
+//! `trace` replayed row by row. [`Scenario::load`] parses it, checks every value (unknown fields
 //! are errors; an error names file, line, column and field and says what was expected) and
 //! asks the vendor model whether every action, plan and pack exists.
 //!
 //! # Layout
 //!
 //! - `file`: the TOML as written (serde structs with spans).
-//! - `build`: validation, from the file to a [`Plan`].
-//! - [`catalog`]: the seam through which validation asks the vendor about ids.
-//! - [`plan`]: the [`Plan`] the runner consumes.
-//! - [`steps`]: [`Step`]s and the per-agent [`StepGen`].
+//! - `build`: validation, from the file to a [`Scenario`].
+//! - `catalog`: the seam through which validation asks the vendor about ids.
+//! - `setup`: the [`Scenario`] a run is configured from.
+//! - `steps`: [`Step`]s and the per-agent [`StepGen`].
 //! - [`trace`]: reading and writing traces.
-//! - [`faults`], [`thresholds`]: fault injection and pass/fail limits.
+//! - `faults`, `thresholds`: fault injection and pass/fail limits.
 //!
 //! # The scenario format
 //!
@@ -45,7 +45,7 @@
 //!
 //! [arrival]
 //! mode = "closed"          # "closed" (default) or "open"
-//! think_ms = 0             # closed: real ms between an agent's steps (default 0)
+//! think_ms = 0             # closed: virtual ms between an agent's steps (default 0)
 //! # rate_per_s = 5000      # open: steps per second over all agents (required)
 //!
 //! [duration]               # default: steps = 10000
@@ -61,10 +61,13 @@
 //! [hold]
 //! ttl_ms = 60000           # virtual ms before an open hold times out (default 60000)
 //!
-//! [clock]                  # default: speedup = 1
-//! speedup = 1              # virtual ms per real ms; or instead (setting both is an error):
-//! # months = 12            # the run spans this many virtual months
-//! start_ms = 0             # virtual start (default 0)
+//! [clock]
+//! mode = "virtual"         # default; "paced" (the default for open arrival) waits on the
+//!                          # wall clock, for a load test at a real arrival rate
+//! # speedup = 1            # paced only: virtual ms per real ms (default 1)
+//! # months = 12            # the run spans this many calendar months: it ends at the end of
+//!                          # the last, and its steps are spread evenly over them
+//! start_ms = 0             # virtual start, ms since the Unix epoch (default 0: 1970-01-01)
 //!
 //! [thresholds]             # optional; a breach makes `run` exit 3
 //! reserve_p99_us = 2000
@@ -80,8 +83,8 @@
 //! key_reuse = 0.0          # an earlier key is reused with different content
 //! duplicate_grant = 0.0    # a pack grant is delivered again with its key
 //! actor_crash = 0.0        # the account actor panics before the reserve
-//! cycle_boundary = 0.0     # the hold stays open across the next billing boundary; when
-//!                          # on, a zero start_ms moves to ttl_ms / 2 before month 1's end
+//! cycle_boundary = 0.0     # the step is taken half a ttl before the account's next billing
+//!                          # boundary, and its hold stays open across it
 //! # generation_failure is the same knob as generation.failure_probability (set one).
 //! ```
 //!
@@ -97,17 +100,18 @@
 //!
 //! Agent `a` of `A` draws its steps from its own RNG, seeded from `(seed, a)`. A run of `N`
 //! steps gives agent `a` the indices `a, a + A, a + 2A, …` below `N`, so that the steps in
-//! index order are the agents' steps interleaved round-robin, and open arrival sends step
-//! `i` at `i × 1e6 / rate_per_s` µs.
+//! index order are the agents' steps interleaved round-robin. Open arrival sends step `i`
+//! at `i × 1e6 / rate_per_s` µs after the start; a run bounded by months sends it at
+//! `i / N` of their span instead.
 
 mod build;
-pub mod catalog;
+mod catalog;
 mod error;
-pub mod faults;
+mod faults;
 mod file;
-pub mod plan;
-pub mod steps;
-pub mod thresholds;
+mod setup;
+mod steps;
+mod thresholds;
 pub mod trace;
 
 use std::path::Path;
@@ -116,34 +120,34 @@ pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS, M
 pub use catalog::Catalog;
 pub use error::{Location, ScenarioError};
 pub use faults::{Fault, FaultSet, StepFaults, UnknownFault};
-pub use plan::{
-    AccountPlan, AgentPlan, AllSteps, Arrival, ClockPlan, Generation, Pace, Plan, RunDuration,
-    StepSource,
+pub use setup::{
+    AccountSetup, AgentSetup, AllSteps, Arrival, ClockMode, ClockSetup, Generation, RunDuration,
+    Scenario, StepSource,
 };
 pub use steps::{Step, StepGen, Workload, WorkloadEntry};
-pub use thresholds::{Bound, Breach, Observed, Thresholds};
+pub use thresholds::Thresholds;
 pub use trace::Trace;
 
 /// An agent's id. Agents are numbered densely from 0 within a run.
 pub type AgentId = u32;
 
-impl Plan {
+impl Scenario {
     /// Loads and validates the scenario at `path`, checking its ids against its vendor
     /// model. `seed_override` (from `--seed`) replaces the file's seed.
-    pub fn load(path: &Path, seed_override: Option<u64>) -> Result<Plan, ScenarioError> {
+    pub fn load(path: &Path, seed_override: Option<u64>) -> Result<Scenario, ScenarioError> {
         let text = read(path)?;
-        Plan::parse(&text, path, seed_override, None)
+        Scenario::parse(&text, path, seed_override, None)
     }
 
-    /// Like [`Plan::load`], but `catalog` judges the action, plan and pack ids instead of the
+    /// Like [`Scenario::load`], but `catalog` judges the action, plan and pack ids instead of the
     /// vendor model.
     pub fn load_with_catalog(
         path: &Path,
         seed_override: Option<u64>,
         catalog: &dyn Catalog,
-    ) -> Result<Plan, ScenarioError> {
+    ) -> Result<Scenario, ScenarioError> {
         let text = read(path)?;
-        Plan::parse(&text, path, seed_override, Some(catalog))
+        Scenario::parse(&text, path, seed_override, Some(catalog))
     }
 
     /// Validates scenario `text` as if read from `path` (which names it in errors and
@@ -154,8 +158,8 @@ impl Plan {
         path: &Path,
         seed_override: Option<u64>,
         catalog: Option<&dyn Catalog>,
-    ) -> Result<Plan, ScenarioError> {
-        let src = error::Source { path, text };
+    ) -> Result<Scenario, ScenarioError> {
+        let src = error::SourceText { path, text };
         let raw: file::RawScenario = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
         build::build(src, raw, seed_override, catalog)
     }

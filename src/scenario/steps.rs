@@ -11,7 +11,7 @@ use crate::pricing::{Cost, Params};
 
 use super::AgentId;
 use super::faults::{Fault, FaultSet, StepFaults};
-use super::plan::{AgentPlan, Arrival, Generation, Plan};
+use super::setup::{AgentSetup, Arrival, Generation, Scenario};
 use super::trace::Trace;
 
 /// The upper end of [`Step::actual_permille`].
@@ -28,8 +28,10 @@ pub struct Step {
     pub agent: AgentId,
     /// The account it spends from.
     pub account: AccountId,
-    /// For open arrival, when the step is due, in real microseconds from the start of the
-    /// run; latency is measured from here. `None` for closed arrival.
+    /// When the step is due, in microseconds from the start of the run on the run's clock
+    /// (real when paced, virtual otherwise): set for open arrival, and for a run bounded by
+    /// months, whose steps are spread over them. Paced latency is measured from here.
+    /// `None` when the agent takes the step as soon as it is ready.
     pub send_at_us: Option<u64>,
     /// The action id.
     pub action: Arc<str>,
@@ -48,12 +50,15 @@ pub struct Step {
 }
 
 impl Step {
-    /// The amount to commit for a successful step quoted at `cost`: `min + (max − min) ×
-    /// permille / 1000`, rounded down, so it never leaves `[min, max]`.
+    /// The amount to commit for a successful step quoted at `cost`. The 1001 permille
+    /// values are cut into `max − min + 1` equal runs, one per whole number of the range, so
+    /// that a uniform permille gives a uniform actual cost with both ends as likely as any
+    /// other value: `min + ⌊permille × (max − min + 1) / 1001⌋`, never outside `[min, max]`.
     pub fn actual_credits(&self, cost: Cost) -> Credits {
-        let span = u128::from(cost.max.saturating_sub(cost.min));
-        let extra = span * u128::from(self.actual_permille.min(PERMILLE_MAX)) / 1000;
-        // extra <= span <= u64::MAX, and min + extra <= max.
+        let values = u128::from(cost.max.saturating_sub(cost.min)) + 1;
+        let permille = u128::from(self.actual_permille.min(PERMILLE_MAX));
+        let extra = permille * values / (u128::from(PERMILLE_MAX) + 1);
+        // extra < values, so min + extra <= max.
         cost.min + extra as u64
     }
 
@@ -131,45 +136,78 @@ enum Inner {
 struct Drawn {
     rng: Xoshiro256PlusPlus,
     workload: Arc<Workload>,
-    slot: AgentPlan,
+    slot: AgentSetup,
     agents: u64,
     /// Steps this agent takes; `None` until the runner stops it.
     count: Option<u64>,
     taken: u64,
-    rate_per_s: Option<u64>,
+    schedule: Schedule,
     generation: Generation,
     faults: FaultSet,
     ttl_ms: u64,
 }
 
+/// When drawn steps are due.
+#[derive(Clone, Copy, Debug)]
+enum Schedule {
+    /// As soon as the agent is ready (closed arrival).
+    Ready,
+    /// Step `i` at `i × 1e6 / rate` µs (open arrival).
+    Rate(u64),
+    /// Step `i` of `total` at `i / total` of `span_us` (a run bounded by months).
+    Spread { span_us: u64, total: u64 },
+}
+
+impl Schedule {
+    fn of(scenario: &Scenario) -> Schedule {
+        let span_ms = scenario
+            .clock
+            .end_ms()
+            .map(|end| end - scenario.clock.start_ms);
+        match (span_ms, scenario.total_steps(), scenario.arrival) {
+            (Some(span_ms), Some(total), _) => Schedule::Spread {
+                span_us: span_ms.saturating_mul(1000),
+                total: total.max(1),
+            },
+            (_, _, Arrival::Open { rate_per_s }) => Schedule::Rate(rate_per_s),
+            (_, _, Arrival::Closed { .. }) => Schedule::Ready,
+        }
+    }
+
+    fn due_us(self, index: u64) -> Option<u64> {
+        match self {
+            Schedule::Ready => None,
+            Schedule::Rate(rate_per_s) => Some(send_at_us(index, rate_per_s)),
+            Schedule::Spread { span_us, total } => {
+                let at = u128::from(index) * u128::from(span_us) / u128::from(total);
+                Some(u64::try_from(at).unwrap_or(u64::MAX))
+            }
+        }
+    }
+}
+
 impl StepGen {
-    pub(crate) fn drawn(plan: &Plan, workload: Arc<Workload>, slot: AgentPlan) -> StepGen {
-        let agents = plan.agents.len() as u64;
+    pub(crate) fn drawn(scenario: &Scenario, workload: Arc<Workload>, slot: AgentSetup) -> StepGen {
+        let agents = scenario.agents.len() as u64;
         let a = u64::from(slot.id);
-        let count = plan
-            .total_steps()
-            .map(|n| n / agents + u64::from(a < n % agents));
-        let rate_per_s = match plan.arrival {
-            Arrival::Open { rate_per_s } => Some(rate_per_s),
-            Arrival::Closed { .. } => None,
-        };
+        let count = (scenario.total_steps()).map(|n| n / agents + u64::from(a < n % agents));
         StepGen {
             inner: Inner::Drawn(Box::new(Drawn {
-                rng: Xoshiro256PlusPlus::seed_from_u64(agent_seed(plan.seed, slot.id)),
+                rng: Xoshiro256PlusPlus::seed_from_u64(agent_seed(scenario.seed, slot.id)),
                 workload,
                 slot,
                 agents,
                 count,
                 taken: 0,
-                rate_per_s,
-                generation: plan.generation,
-                faults: plan.faults,
-                ttl_ms: plan.ttl_ms,
+                schedule: Schedule::of(scenario),
+                generation: scenario.generation,
+                faults: scenario.faults,
+                ttl_ms: scenario.ttl_ms,
             })),
         }
     }
 
-    pub(crate) fn replay(trace: Arc<Trace>, slot: AgentPlan) -> StepGen {
+    pub(crate) fn replay(trace: Arc<Trace>, slot: AgentSetup) -> StepGen {
         StepGen {
             inner: Inner::Replay {
                 trace,
@@ -224,7 +262,7 @@ impl Drawn {
             index,
             agent: self.slot.id,
             account: self.slot.account,
-            send_at_us: self.rate_per_s.map(|rate| send_at_us(index, rate)),
+            send_at_us: self.schedule.due_us(index),
             action: entry.action,
             params: entry.params,
             fails,
@@ -319,9 +357,12 @@ mod tests {
             step.actual_permille = p;
             step.actual_credits(cost)
         };
+        let counts = (0..=PERMILLE_MAX).fold([0; 4], |mut counts, p| {
+            counts[at(&mut step, p) as usize] += 1;
+            counts
+        });
+        assert_eq!(counts, [0, 334, 334, 333], "1, 2 and 3 equally likely");
         assert_eq!(at(&mut step, 0), 1);
-        assert_eq!(at(&mut step, 499), 1);
-        assert_eq!(at(&mut step, 500), 2);
         assert_eq!(at(&mut step, 1000), 3);
         assert_eq!(at(&mut step, u16::MAX), 3);
         let huge = Cost {

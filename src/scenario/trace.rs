@@ -23,7 +23,7 @@ use super::AgentId;
 use super::catalog::Catalog;
 use super::error::{Location, ScenarioError};
 use super::faults::{Fault, StepFaults};
-use super::plan::AgentPlan;
+use super::setup::AgentSetup;
 use super::steps::{PERMILLE_MAX, Step};
 
 /// The header every trace starts with.
@@ -148,7 +148,7 @@ pub fn decode_params(text: &str) -> Result<Params, String> {
 /// and all rows must agree on whether they carry send times.
 pub fn read(
     path: &Path,
-    agents: &[AgentPlan],
+    agents: &[AgentSetup],
     catalog: &dyn Catalog,
 ) -> Result<Trace, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
@@ -169,7 +169,7 @@ pub fn read(
 struct Reader<'a> {
     path: &'a Path,
     text: &'a str,
-    agents: &'a [AgentPlan],
+    agents: &'a [AgentSetup],
     catalog: &'a dyn Catalog,
     priced: HashSet<(Arc<str>, String)>,
 }

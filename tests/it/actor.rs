@@ -2,42 +2,38 @@
 
 use std::sync::Arc;
 
-use creditsim::ledger::actor::AccountArgs;
+use creditsim::backends::ActorLedger;
 use creditsim::ledger::{
-    AccountLog, AccountSpec, ActorLedger, Clock, CommitOutcome, GrantRequest, Key, Ledger,
-    LedgerError, ReleaseOutcome, ReserveOutcome, ReserveRequest, Source, TimeMs,
+    AccountSpec, Balance, CommitOutcome, CommitRequest, Crashable, GrantRequest, Key, Ledger,
+    LedgerError, LotSource, ReleaseOutcome, ReleaseRequest, ReserveOutcome, ReserveRequest,
 };
 
-struct FrozenClock;
-impl Clock for FrozenClock {
-    fn now_ms(&self) -> TimeMs {
-        0
-    }
-}
+use crate::support::Collect;
 
 const GRANTED: u64 = 10_000;
 
-async fn one_account() -> (Arc<ActorLedger>, Arc<AccountLog>) {
-    let log = AccountLog::new(0, None);
-    let args = AccountArgs {
-        spec: AccountSpec {
-            key_retention_ms: 3_600_000,
-            ..AccountSpec::default()
-        },
-        clock: Arc::new(FrozenClock),
-        log: log.clone(),
+async fn one_account() -> (Arc<ActorLedger>, Arc<Collect>) {
+    let spec = AccountSpec {
+        key_retention_ms: 3_600_000,
+        ..AccountSpec::default()
     };
-    let ledger = Arc::new(ActorLedger::start(vec![args]).await.unwrap());
+    let sink = Arc::new(Collect::default());
+    let ledger = Arc::new(ActorLedger::start(vec![spec], sink.clone()).await.unwrap());
     let grant = GrantRequest {
         key: "pack-1".into(),
         pool: "credits".into(),
         credits: GRANTED,
-        source: Source::Pack,
+        source: LotSource::Pack,
         expires_at_ms: None,
         priority: 2,
     };
-    ledger.grant(0, grant).await.unwrap();
-    (ledger, log)
+    ledger.grant(0, 0, grant).await.unwrap();
+    (ledger, sink)
+}
+
+fn commit(key: &str, credits: u64) -> CommitRequest {
+    let key = key.into();
+    CommitRequest { key, credits }
 }
 
 fn reserve(key: &str, credits: u64) -> ReserveRequest {
@@ -56,15 +52,15 @@ async fn task(ledger: Arc<ActorLedger>, task: u64) -> u64 {
     for step in 0..20u64 {
         let key: Key = smol_str::format_smolstr!("t{task}-s{step}");
         let credits = 1 + (task + step) % 7;
-        match ledger.reserve(0, reserve(&key, credits)).await.unwrap() {
+        match ledger.reserve(0, 0, reserve(&key, credits)).await.unwrap() {
             ReserveOutcome::Reserved { held, .. } => {
                 assert_eq!(held, credits);
                 if step % 4 == 3 {
-                    let reply = ledger.release(0, key).await.unwrap();
+                    let reply = ledger.release(0, 0, ReleaseRequest { key }).await.unwrap();
                     assert_eq!(reply, ReleaseOutcome::Released { returned: credits });
                 } else {
                     let actual = credits - step % 2;
-                    match ledger.commit(0, key, actual).await.unwrap() {
+                    match ledger.commit(0, 0, commit(&key, actual)).await.unwrap() {
                         CommitOutcome::Committed { charged: c, .. } => charged += c,
                         other => panic!("commit of an open hold answered {other:?}"),
                     }
@@ -79,7 +75,7 @@ async fn task(ledger: Arc<ActorLedger>, task: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_concurrent_tasks_agree_with_the_final_balance() {
-    let (ledger, log) = one_account().await;
+    let (ledger, sink) = one_account().await;
     let tasks: Vec<_> = (0..400)
         .map(|t| tokio::spawn(task(ledger.clone(), t)))
         .collect();
@@ -87,28 +83,28 @@ async fn hundreds_of_concurrent_tasks_agree_with_the_final_balance() {
     for t in tasks {
         told_charged += t.await.unwrap();
     }
-    let balance = ledger.balance(0, "credits".into()).await.unwrap();
+    let balance = ledger.balance(0, 0, "credits".into()).await.unwrap();
     assert_eq!(balance.held, 0);
     assert_eq!(balance.available + told_charged, GRANTED);
     // The journal agrees too: replaying it gives the same balance.
     let replayed =
-        creditsim::ledger::Book::replay(0, AccountSpec::default(), &log.events()).unwrap();
+        creditsim::ledger::Book::replay(0, AccountSpec::default(), &sink.events()).unwrap();
     assert_eq!(replayed.balance("credits"), balance);
-    ledger.stop();
+    ledger.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_actor_restarts_from_its_log_without_losing_or_doubling_a_charge() {
-    let (ledger, _log) = one_account().await;
-    ledger.reserve(0, reserve("k1", 30)).await.unwrap();
-    let first = ledger.commit(0, "k1".into(), 30).await.unwrap();
-    ledger.reserve(0, reserve("k2", 50)).await.unwrap();
+    let (ledger, _sink) = one_account().await;
+    ledger.reserve(0, 0, reserve("k1", 30)).await.unwrap();
+    let first = ledger.commit(0, 0, commit("k1", 30)).await.unwrap();
+    ledger.reserve(0, 0, reserve("k2", 50)).await.unwrap();
 
-    ledger.inject_crash(0).await.unwrap();
+    ledger.crash(0).await.unwrap();
     // Calls racing the restart either fail (and are retried) or reach the new actor.
     let mut retried = None;
     for _ in 0..100 {
-        match ledger.commit(0, "k1".into(), 30).await {
+        match ledger.commit(0, 0, commit("k1", 30)).await {
             Ok(reply) => {
                 retried = Some(reply);
                 break;
@@ -124,14 +120,11 @@ async fn a_crashed_actor_restarts_from_its_log_without_losing_or_doubling_a_char
         Some(first),
         "a retried commit returns the first outcome"
     );
-    assert_eq!(ledger.restarts(), 1);
-    let balance = ledger.balance(0, "credits".into()).await.unwrap();
-    assert_eq!(
-        balance,
-        creditsim::ledger::Balance {
-            available: GRANTED - 80,
-            held: 50
-        }
-    );
-    ledger.stop();
+    let balance = ledger.balance(0, 0, "credits".into()).await.unwrap();
+    let expected = Balance {
+        available: GRANTED - 80,
+        held: 50,
+    };
+    assert_eq!(balance, expected);
+    assert_eq!(ledger.stop().await["restarts"], 1);
 }

@@ -9,7 +9,7 @@ use creditsim::journal::{
     JOURNAL_COLUMNS, JournalError, JournalReader, JournalWriter, STEP_COLUMNS, StepReader,
     StepRecord, StepWriter, Told, read_journal,
 };
-use creditsim::ledger::{Draw, DrawList, Event, EventKind, Rejection, Source};
+use creditsim::ledger::{Draw, DrawList, Event, EventKind, LotSource, Rejection};
 use smol_str::SmolStr;
 
 use crate::journals::{clean_events, clean_steps};
@@ -48,12 +48,12 @@ fn draws() -> impl Strategy<Value = DrawList> {
     })
 }
 
-fn source() -> impl Strategy<Value = Source> {
+fn source() -> impl Strategy<Value = LotSource> {
     prop_oneof![
-        Just(Source::Allowance),
-        Just(Source::Addon),
-        Just(Source::Pack),
-        Just(Source::Promotion)
+        Just(LotSource::Allowance),
+        Just(LotSource::Addon),
+        Just(LotSource::Pack),
+        Just(LotSource::Promotion)
     ]
 }
 

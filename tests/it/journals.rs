@@ -2,7 +2,8 @@
 //! run of two accounts that every invariant accepts, and small builders to break it.
 
 use creditsim::journal::{StepRecord, Told};
-use creditsim::ledger::{DEFAULT_POOL, Draw, DrawList, Event, EventKind, Rejection, Source};
+use creditsim::ledger::{Draw, DrawList, Event, EventKind, LotSource, Rejection};
+use creditsim::pricing::DEFAULT_POOL;
 
 /// Lot lists as `(lot, credits)` pairs, for brevity.
 pub fn draws(pairs: &[(u32, u64)]) -> DrawList {
@@ -17,7 +18,7 @@ pub fn grant(key: &str, lot: u32, credits: u64) -> EventKind {
         key: key.into(),
         lot,
         pool: DEFAULT_POOL.into(),
-        source: Source::Pack,
+        source: LotSource::Pack,
         credits,
         expires_at_ms: None,
         priority: 0,

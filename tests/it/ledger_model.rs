@@ -6,13 +6,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use creditsim::ledger::book::PoolTotals;
+use creditsim::ledger::PoolTotals;
 use creditsim::ledger::*;
 use proptest::prelude::*;
 
 const POOLS: [&str; 3] = ["credits", "scan", "ghost"];
 const ACTIONS: [&str; 4] = ["image", "video", "regenerate", "speech"];
 const TTLS_MS: [TimeMs; 4] = [0, 50, 5_000, 40 * 24 * 3600 * 1000];
+/// About a month, for drawing times; the book and the model bill by calendar months.
+const MONTH: TimeMs = 30 * 24 * 3600 * 1000;
+/// 31 January 2026, an anchor whose next month is shorter.
+const JAN31_MS: TimeMs = 1_769_817_600_000;
 
 // ---------------------------------------------------------------------------------------
 // The reference model.
@@ -62,7 +66,6 @@ enum MRecord {
     Grant {
         req: GrantRequest,
         lot: LotId,
-        at_ms: TimeMs,
     },
 }
 
@@ -129,7 +132,9 @@ impl Model {
                 | MState::Released { at_ms, .. }
                 | MState::TimedOut { at_ms } => Some(at_ms),
             },
-            MRecord::Refused { at_ms, .. } | MRecord::Grant { at_ms, .. } => Some(*at_ms),
+            MRecord::Refused { at_ms, .. } => Some(*at_ms),
+            // A payment is never forgotten: its notification may come again any time.
+            MRecord::Grant { .. } => None,
         }
     }
 
@@ -195,12 +200,27 @@ impl Model {
         }
     }
 
-    fn renewal_due(&self, i: usize) -> Option<TimeMs> {
-        let grant = &self.spec.recurring[i];
-        Some(self.renewals[i] * grant.every_ms)
+    /// Calendar months from the anchor, stepped one at a time: the model's own reading of
+    /// "every N months", independent of the book's arithmetic.
+    fn boundary(&self, months: u64) -> TimeMs {
+        calendar::add_months(self.spec.anchor_ms, months).unwrap()
     }
 
-    fn next_due(&self) -> Option<TimeMs> {
+    fn renewal_due(&self, i: usize) -> Option<TimeMs> {
+        let grant = &self.spec.recurring[i];
+        match grant.every_months {
+            0 => (self.renewals[i] == 0).then_some(self.spec.anchor_ms),
+            every => Some(self.boundary(self.renewals[i] * u64::from(every))),
+        }
+    }
+
+    /// The first boundary of `cycle`-month cycles after `at`, found by walking them.
+    fn cycle_end(&self, cycle: u32, at: TimeMs) -> Option<TimeMs> {
+        let cycles = (1..).map(|j| self.boundary(j * u64::from(cycle)));
+        (cycle > 0).then(|| cycles.into_iter().find(|&end| end > at).unwrap())
+    }
+
+    fn next_due(&self, renew: bool) -> Option<TimeMs> {
         let holds = self
             .holds
             .iter()
@@ -212,12 +232,26 @@ impl Model {
             .filter(|l| l.remaining > 0)
             .filter_map(|l| l.expires_at_ms);
         let renewals = (0..self.renewals.len()).filter_map(|i| self.renewal_due(i));
+        let renewals = renewals.filter(|_| renew);
         holds.chain(lots).chain(renewals).min()
     }
 
     fn advance(&mut self, now_ms: TimeMs) {
+        self.run_until(now_ms, true);
+    }
+
+    /// A run ending at `end_ms`: what is due before it happens, and at it everything but
+    /// renewals.
+    fn close(&mut self, end_ms: TimeMs) {
+        if end_ms > self.now_ms {
+            self.run_until(end_ms - 1, true);
+        }
+        self.run_until(end_ms, false);
+    }
+
+    fn run_until(&mut self, now_ms: TimeMs, renew: bool) {
         let target = now_ms.max(self.now_ms);
-        while let Some(at) = self.next_due().filter(|&at| at <= target) {
+        while let Some(at) = self.next_due(renew).filter(|&at| at <= target) {
             let before = self.all_available();
             for i in 0..self.holds.len() {
                 if self.holds[i].state == MState::Open && self.holds[i].expires_at_ms <= at {
@@ -236,10 +270,10 @@ impl Model {
                 }
             }
             for i in 0..self.renewals.len() {
-                if self.renewal_due(i) == Some(at) {
+                if renew && self.renewal_due(i) == Some(at) {
                     let g = self.spec.recurring[i].clone();
-                    let expires = (at / g.cycle_ms + 1) * g.cycle_ms;
-                    self.add_lot(&g.pool, g.credits, Some(expires), g.priority);
+                    let expires = self.cycle_end(g.cycle_months, at);
+                    self.add_lot(&g.pool, g.credits, expires, g.priority);
                     self.renewals[i] += 1;
                 }
             }
@@ -440,7 +474,6 @@ impl Model {
                 let record = MRecord::Grant {
                     req: req.clone(),
                     lot,
-                    at_ms: now,
                 };
                 self.records.push((req.key.clone(), record));
                 GrantOutcome::Granted { lot }
@@ -484,6 +517,7 @@ enum Op {
         priority: u8,
     },
     Advance,
+    Close,
 }
 
 /// Which key a commit or release names: one of the recent reserves (counting back), so that
@@ -526,7 +560,7 @@ fn op() -> impl Strategy<Value = Op> {
     let expiry = prop_oneof![
         2 => Just(None),
         2 => (0u64..3_000).prop_map(Some),
-        1 => (0u64..2 * MONTH_MS).prop_map(Some),
+        1 => (0u64..2 * MONTH).prop_map(Some),
     ];
     prop_oneof![
         8 => (0u8..24, pool_index(), 0..ACTIONS.len(), 0u64..80, ttl_index())
@@ -537,6 +571,7 @@ fn op() -> impl Strategy<Value = Op> {
             |(key, pool, credits, expires_in_ms, priority)| Op::Grant { key, pool, credits, expires_in_ms, priority }
         ),
         1 => Just(Op::Advance),
+        1 => Just(Op::Close),
     ]
 }
 
@@ -545,7 +580,7 @@ fn step() -> impl Strategy<Value = Step> {
         6 => Just(Step::Same),
         6 => (1u64..100).prop_map(Step::Small),
         3 => (100u64..3_000).prop_map(Step::Ttlish),
-        1 => (0u64..MONTH_MS / 4).prop_map(|d| Step::Month(MONTH_MS - MONTH_MS / 8 + d)),
+        1 => (0u64..MONTH / 4).prop_map(|d| Step::Month(MONTH - MONTH / 8 + d)),
         1 => (1u64..500).prop_map(Step::Back),
     ]
 }
@@ -559,51 +594,65 @@ fn spec() -> impl Strategy<Value = AccountSpec> {
         any::<bool>(),
         any::<bool>(),
         0usize..3,
+        prop_oneof![Just(0), Just(JAN31_MS), (0u64..3 * MONTH)],
     )
-        .prop_map(|(allowance, addon, entitled, unlimited, warn, retention)| {
-            let mut recurring = vec![];
-            if allowance {
-                let g = RecurringGrant {
-                    label: "plan".into(),
-                    source: Source::Allowance,
-                    pool: "credits".into(),
-                    credits: 150,
-                    every_ms: MONTH_MS,
-                    cycle_ms: MONTH_MS,
-                    priority: 0,
+        .prop_map(
+            |(allowance, addon, entitled, unlimited, warn, retention, anchor_ms)| {
+                let mut recurring = vec![];
+                if allowance {
+                    let g = RecurringGrant {
+                        label: "plan".into(),
+                        source: LotSource::Allowance,
+                        pool: "credits".into(),
+                        credits: 150,
+                        every_months: 1,
+                        cycle_months: 1,
+                        priority: 0,
+                    };
+                    recurring.push(g);
+                }
+                if addon {
+                    let g = RecurringGrant {
+                        label: "unit".into(),
+                        source: LotSource::Addon,
+                        pool: "credits".into(),
+                        credits: 40,
+                        every_months: 1,
+                        cycle_months: 12,
+                        priority: 1,
+                    };
+                    recurring.push(g);
+                }
+                let entitled = entitled.map(|set| set.iter().map(|a| a.to_string()).collect());
+                let unlimited: BTreeSet<String> = if unlimited {
+                    ["speech".to_string()].into()
+                } else {
+                    BTreeSet::new()
                 };
-                recurring.push(g);
-            }
-            if addon {
-                let g = RecurringGrant {
-                    label: "unit".into(),
-                    source: Source::Addon,
-                    pool: "credits".into(),
-                    credits: 40,
-                    every_ms: MONTH_MS,
-                    cycle_ms: YEAR_MS,
-                    priority: 1,
-                };
-                recurring.push(g);
-            }
-            let entitled = entitled.map(|set| set.iter().map(|a| a.to_string()).collect());
-            let unlimited: BTreeSet<String> = if unlimited {
-                ["speech".to_string()].into()
-            } else {
-                BTreeSet::new()
-            };
-            AccountSpec {
-                recurring,
-                entitled,
-                unlimited,
-                warn_thresholds: if warn { vec![100, 10] } else { vec![] },
-                key_retention_ms: [0, 500, MONTH_MS][retention],
-            }
-        })
+                AccountSpec {
+                    recurring,
+                    entitled,
+                    unlimited,
+                    warn_thresholds: if warn { vec![100, 10] } else { vec![] },
+                    key_retention_ms: [0, 500, MONTH][retention],
+                    anchor_ms,
+                }
+            },
+        )
 }
 
 // ---------------------------------------------------------------------------------------
 // The property.
+
+fn commit_req(key: &str, credits: Credits) -> CommitRequest {
+    let key = key.into();
+    CommitRequest { key, credits }
+}
+
+fn release_req(key: &str) -> ReleaseRequest {
+    let key = key.into();
+    ReleaseRequest { key }
+}
 
 fn key(n: u8) -> Key {
     smol_str::format_smolstr!("k{n}")
@@ -682,7 +731,7 @@ fn run_op(
         Op::Commit { key: k, amount } => {
             let k = picked(k, reserved);
             let credits = resolve(model, &k, amount);
-            let applied = book.commit(&k, credits, now_ms);
+            let applied = book.commit(&commit_req(&k, credits), now_ms);
             prop_assert_eq!(
                 &applied.outcome,
                 &model.commit(&k, credits, now_ms),
@@ -693,7 +742,7 @@ fn run_op(
         }
         Op::Release { key: k } => {
             let k = picked(k, reserved);
-            let applied = book.release(&k, now_ms);
+            let applied = book.release(&release_req(&k), now_ms);
             prop_assert_eq!(&applied.outcome, &model.release(&k, now_ms), "{:?}", op);
             applied.events
         }
@@ -708,7 +757,7 @@ fn run_op(
                 key: key(*k),
                 pool: POOLS[*pool].into(),
                 credits: *credits,
-                source: Source::Pack,
+                source: LotSource::Pack,
                 expires_at_ms: expires_in_ms.map(|d| now_ms.max(model.now_ms) + d),
                 priority: *priority,
             };
@@ -719,6 +768,10 @@ fn run_op(
         Op::Advance => {
             model.advance(now_ms);
             book.advance(now_ms)
+        }
+        Op::Close => {
+            model.close(now_ms);
+            book.close(now_ms)
         }
     };
     let mut expected = model.warnings.clone();
@@ -774,7 +827,8 @@ proptest! {
         let mut book = Book::new(3, spec.clone());
         let mut model = Model::new(spec.clone());
         let mut journal: Vec<Event> = vec![];
-        let mut clock_ms: TimeMs = 0;
+        // From just before the account starts, so that both sides of the anchor are tried.
+        let mut clock_ms: TimeMs = spec.anchor_ms.saturating_sub(1_000);
         let mut reserved = vec![];
         for (step, op) in &ops {
             clock_ms = match step {

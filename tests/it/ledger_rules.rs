@@ -3,15 +3,18 @@
 
 use std::collections::BTreeSet;
 
-use creditsim::ledger::book::PoolTotals;
+use creditsim::ledger::PoolTotals;
 use creditsim::ledger::*;
+use creditsim::pricing::DEFAULT_POOL;
+
+use crate::support::month;
 
 const POOL: &str = DEFAULT_POOL;
 const TTL_MS: TimeMs = 60_000;
 
 fn spec() -> AccountSpec {
     AccountSpec {
-        key_retention_ms: 10 * MONTH_MS,
+        key_retention_ms: month(10),
         ..AccountSpec::default()
     }
 }
@@ -19,13 +22,23 @@ fn spec() -> AccountSpec {
 fn monthly(label: &str, credits: Credits) -> RecurringGrant {
     RecurringGrant {
         label: label.into(),
-        source: Source::Allowance,
+        source: LotSource::Allowance,
         pool: POOL.into(),
         credits,
-        every_ms: MONTH_MS,
-        cycle_ms: MONTH_MS,
+        every_months: 1,
+        cycle_months: 1,
         priority: 0,
     }
+}
+
+fn commit_req(key: &str, credits: Credits) -> CommitRequest {
+    let key = key.into();
+    CommitRequest { key, credits }
+}
+
+fn release_req(key: &str) -> ReleaseRequest {
+    let key = key.into();
+    ReleaseRequest { key }
 }
 
 fn reserve_req(key: &str, action: &str, credits: Credits) -> ReserveRequest {
@@ -40,7 +53,7 @@ fn reserve_req(key: &str, action: &str, credits: Credits) -> ReserveRequest {
 }
 
 fn pack(key: &str, credits: Credits, expires_at_ms: Option<TimeMs>, priority: u8) -> GrantRequest {
-    let (key, pool, source) = (key.into(), POOL.into(), Source::Pack);
+    let (key, pool, source) = (key.into(), POOL.into(), LotSource::Pack);
     GrantRequest {
         key,
         pool,
@@ -92,9 +105,9 @@ fn totals(
 fn commit_after_release_is_hold_closed() {
     let mut book = book_with(100);
     reserve(&mut book, "k", 30, 1);
-    let released = book.release("k", 2);
+    let released = book.release(&release_req("k"), 2);
     assert_eq!(released.outcome, ReleaseOutcome::Released { returned: 30 });
-    let late = book.commit("k", 30, 3);
+    let late = book.commit(&commit_req("k", 30), 3);
     assert_eq!(
         late.outcome,
         CommitOutcome::HoldClosed {
@@ -109,7 +122,7 @@ fn commit_after_release_is_hold_closed() {
 fn double_commit_returns_first_outcome() {
     let mut book = book_with(100);
     reserve(&mut book, "k", 30, 1);
-    let first = book.commit("k", 20, 2);
+    let first = book.commit(&commit_req("k", 20), 2);
     assert_eq!(
         first.outcome,
         CommitOutcome::Committed {
@@ -118,9 +131,12 @@ fn double_commit_returns_first_outcome() {
         }
     );
     assert_eq!(first.events.len(), 1);
-    let again = book.commit("k", 20, 3);
+    let again = book.commit(&commit_req("k", 20), 3);
     assert_eq!((again.outcome, again.events), (first.outcome, vec![]));
-    assert_eq!(book.commit("k", 25, 4).outcome, CommitOutcome::KeyConflict);
+    assert_eq!(
+        book.commit(&commit_req("k", 25), 4).outcome,
+        CommitOutcome::KeyConflict
+    );
     assert_eq!(book.totals(POOL), totals(100, 20, 0, 80, 0));
 }
 
@@ -128,7 +144,7 @@ fn double_commit_returns_first_outcome() {
 fn commit_larger_than_hold_is_refused() {
     let mut book = book_with(100);
     reserve(&mut book, "k", 30, 1);
-    let refused = book.commit("k", 31, 2);
+    let refused = book.commit(&commit_req("k", 31), 2);
     assert_eq!(
         refused.outcome,
         CommitOutcome::ExceedsHold {
@@ -144,7 +160,7 @@ fn commit_larger_than_hold_is_refused() {
             held: 30
         }
     );
-    let fixed = book.commit("k", 30, 3);
+    let fixed = book.commit(&commit_req("k", 30), 3);
     assert_eq!(
         fixed.outcome,
         CommitOutcome::Committed {
@@ -186,7 +202,7 @@ fn reserve_spanning_a_lot_that_expires_before_release_expires_the_returned_part(
         book.advance(1_000).is_empty(),
         "an empty lot expires silently"
     );
-    let released = book.release("k", 2_000);
+    let released = book.release(&release_req("k"), 2_000);
     let kinds: Vec<_> = released.events.iter().map(|e| &e.kind).collect();
     assert!(matches!(
         kinds[0],
@@ -311,7 +327,7 @@ fn hold_timeout_then_late_commit_charges_nothing() {
             expires_at_ms: 100
         }
     );
-    let late = book.commit("k", 30, 150);
+    let late = book.commit(&commit_req("k", 30), 150);
     assert_eq!(
         late.outcome,
         CommitOutcome::HoldClosed {
@@ -331,7 +347,7 @@ fn hold_timeout_then_late_commit_charges_nothing() {
         }
     ));
     assert_eq!(book.totals(POOL), totals(100, 0, 0, 100, 0));
-    let closed = book.release("k", 160).outcome;
+    let closed = book.release(&release_req("k"), 160).outcome;
     assert_eq!(
         closed,
         ReleaseOutcome::HoldClosed {
@@ -346,8 +362,8 @@ fn annual_grant_upfront() {
     let seats = 3;
     let annual = RecurringGrant {
         credits: 1_800 * seats,
-        every_ms: YEAR_MS,
-        cycle_ms: YEAR_MS,
+        every_months: 12,
+        cycle_months: 12,
         ..monthly("team-annual", 0)
     };
     let mut book = Book::new(
@@ -370,14 +386,14 @@ fn annual_grant_upfront() {
     };
     assert_eq!(
         (key.as_str(), *credits, *expires_at_ms),
-        ("renew:team-annual:0", 5_400, Some(YEAR_MS))
+        ("renew:team-annual:0", 5_400, Some(month(12)))
     );
     assert!(
-        book.advance(11 * MONTH_MS).is_empty(),
+        book.advance(month(12) - 1).is_empty(),
         "nothing more within the year"
     );
     assert_eq!(book.balance(POOL).available, 5_400);
-    let renewal = book.advance(YEAR_MS);
+    let renewal = book.advance(month(12));
     let expired = EventKind::Expired {
         pool: POOL.into(),
         lot: 0,
@@ -394,8 +410,8 @@ fn annual_grant_upfront() {
 fn monthly_addon_expires_with_the_annual_cycle() {
     // aistudios: add-on units are monthly grants that follow the annual plan's cycle.
     let addon = RecurringGrant {
-        source: Source::Addon,
-        cycle_ms: YEAR_MS,
+        source: LotSource::Addon,
+        cycle_months: 12,
         ..monthly("unit", 100)
     };
     let mut book = Book::new(
@@ -405,7 +421,7 @@ fn monthly_addon_expires_with_the_annual_cycle() {
             ..spec()
         },
     );
-    let events = book.advance(3 * MONTH_MS);
+    let events = book.advance(month(3));
     let expiries: Vec<_> = events
         .iter()
         .filter_map(|e| match &e.kind {
@@ -413,7 +429,7 @@ fn monthly_addon_expires_with_the_annual_cycle() {
             _ => None,
         })
         .collect();
-    assert_eq!(expiries, vec![Some(YEAR_MS); 4]);
+    assert_eq!(expiries, vec![Some(month(12)); 4]);
     assert_eq!(book.balance(POOL).available, 400);
 }
 
@@ -463,7 +479,10 @@ fn videodraft_visionary_speech_unlimited() {
             held: 0
         }
     );
-    assert_eq!(book.commit("k", 12, 2).outcome, CommitOutcome::NoHold);
+    assert_eq!(
+        book.commit(&commit_req("k", 12), 2).outcome,
+        CommitOutcome::NoHold
+    );
     let again = book.reserve(&reserve_req("k", "speech", 12), 3);
     assert_eq!(
         (again.outcome, again.events),
@@ -482,11 +501,78 @@ fn monthly_allowance_does_not_roll_over() {
         },
     );
     reserve(&mut book, "k", 1_000, 1);
-    book.commit("k", 1_000, 2);
+    book.commit(&commit_req("k", 1_000), 2);
     assert_eq!(book.balance(POOL).available, 1_500);
-    book.advance(MONTH_MS);
+    book.advance(month(1));
     assert_eq!(book.balance(POOL).available, 2_500);
     assert_eq!(book.totals(POOL), totals(5_000, 1_000, 1_500, 2_500, 0));
+}
+
+#[test]
+fn allowances_renew_on_calendar_months_counted_from_the_anchor() {
+    // An account that starts on 31 January 2026 renews on 28 February, then on 31 March:
+    // each boundary is counted from the anchor, with the day clamped to a shorter month.
+    let jan31 = 1_769_817_600_000; // 2026-01-31T00:00:00Z
+    let day_ms = 24 * 3600 * 1000;
+    let mut book = Book::new(
+        7,
+        AccountSpec {
+            anchor_ms: jan31,
+            recurring: vec![monthly("pro", 100)],
+            ..spec()
+        },
+    );
+    assert!(
+        book.advance(jan31 - 1).is_empty(),
+        "nothing before the account starts"
+    );
+    let grants = |events: &[Event]| -> Vec<(TimeMs, Option<TimeMs>)> {
+        let granted = events.iter().filter_map(|e| match &e.kind {
+            EventKind::Granted { expires_at_ms, .. } => Some((e.at_ms, *expires_at_ms)),
+            _ => None,
+        });
+        granted.collect()
+    };
+    let (feb28, mar31) = (jan31 + 28 * day_ms, jan31 + 59 * day_ms);
+    let events = book.advance(mar31);
+    assert_eq!(
+        grants(&events),
+        [
+            (jan31, Some(feb28)),
+            (feb28, Some(mar31)),
+            (mar31, Some(mar31 + 30 * day_ms))
+        ]
+    );
+}
+
+#[test]
+fn a_run_closed_at_a_boundary_expires_what_ends_there_but_grants_nothing_new() {
+    // Three months of a monthly plan end at the end of the third: the third allowance
+    // expires at that instant, and the fourth belongs to the next run.
+    let mut book = Book::new(
+        7,
+        AccountSpec {
+            recurring: vec![monthly("pro", 100)],
+            ..spec()
+        },
+    );
+    let events = book.close(month(3));
+    let granted = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Granted { .. }));
+    assert_eq!(granted.count(), 3);
+    assert_eq!(book.totals(POOL), totals(300, 0, 300, 0, 0));
+    let later = book.advance(month(3));
+    assert!(
+        matches!(
+            &later[..],
+            [Event {
+                kind: EventKind::Granted { .. },
+                ..
+            }]
+        ),
+        "{later:?}"
+    );
 }
 
 #[test]
@@ -514,9 +600,9 @@ fn warnings_at_thresholds() {
     assert_eq!(warnings(&reserve(&mut book, "a", 40, 1)), vec![]);
     assert_eq!(warnings(&reserve(&mut book, "b", 20, 2)), vec![(100, 90)]);
     assert_eq!(warnings(&reserve(&mut book, "c", 85, 3)), vec![(10, 5)]);
-    book.release("a", 4);
-    book.release("b", 4);
-    book.release("c", 4);
+    book.release(&release_req("a"), 4);
+    book.release(&release_req("b"), 4);
+    book.release(&release_req("c"), 4);
     assert_eq!(
         warnings(&reserve(&mut book, "d", 145, 5)),
         vec![(100, 5), (10, 5)]
@@ -547,7 +633,7 @@ fn commit_takes_the_charge_in_draw_order_and_returns_the_rest() {
     book.grant(&pack("a", 5, Some(1_000), 0), 0);
     book.grant(&pack("b", 5, None, 0), 0);
     reserve(&mut book, "k", 8, 1);
-    let committed = book.commit("k", 6, 2);
+    let committed = book.commit(&commit_req("k", 6), 2);
     let EventKind::Committed {
         charged_from,
         returned,
@@ -573,14 +659,14 @@ fn idempotency_records_are_forgotten_after_retention() {
     let mut book = Book::new(7, spec);
     book.grant(&pack("pay", 1_000_000, None, 0), 0);
     reserve(&mut book, "k", 10, 0);
-    let first = book.commit("k", 10, 10);
+    let first = book.commit(&commit_req("k", 10), 10);
     assert_eq!(
-        book.commit("k", 10, 1_009).outcome,
+        book.commit(&commit_req("k", 10), 1_009).outcome,
         first.outcome,
         "kept within the window"
     );
     assert_eq!(
-        book.commit("k", 10, 1_010).outcome,
+        book.commit(&commit_req("k", 10), 1_010).outcome,
         CommitOutcome::NoHold,
         "forgotten after it"
     );
@@ -592,7 +678,7 @@ fn idempotency_records_are_forgotten_after_retention() {
     for step in 0..10_000u64 {
         let key = format!("s{step}");
         reserve(&mut book, &key, 1, 2_000 + step);
-        book.commit(&key, 1, 2_000 + step);
+        book.commit(&commit_req(&key, 1), 2_000 + step);
     }
     assert!(
         book.key_records_len() <= 1_002,
@@ -602,12 +688,26 @@ fn idempotency_records_are_forgotten_after_retention() {
 }
 
 #[test]
+fn a_payment_delivered_again_long_after_the_retention_window_credits_once() {
+    let spec = AccountSpec {
+        key_retention_ms: 1_000,
+        ..spec()
+    };
+    let mut book = Book::new(7, spec);
+    let first = book.grant(&pack("pay", 500, None, 0), 0);
+    let again = book.grant(&pack("pay", 500, None, 0), month(3));
+    assert_eq!(again.outcome, first.outcome);
+    assert!(again.events.is_empty(), "nothing journaled for the repeat");
+    assert_eq!(book.balance(POOL).available, 500);
+}
+
+#[test]
 fn spent_lots_leave_memory_but_totals_stay() {
     let mut book = Book::new(7, spec());
     for n in 0..100 {
         book.grant(&pack(&format!("p{n}"), 1, None, 0), 0);
         reserve(&mut book, &format!("k{n}"), 1, 1);
-        book.commit(&format!("k{n}"), 1, 1);
+        book.commit(&commit_req(&format!("k{n}"), 1), 1);
     }
     assert!(book.lots(POOL).is_empty());
     assert_eq!(book.totals(POOL), totals(100, 100, 0, 0, 0));
@@ -652,7 +752,7 @@ impl Journaled {
     }
 }
 
-use creditsim::ledger::book::ReplayError;
+use creditsim::ledger::ReplayError;
 
 /// A small history touching every event kind.
 fn busy_history() -> Journaled {
@@ -662,9 +762,10 @@ fn busy_history() -> Journaled {
         entitled: Some(set(&["image", "speech"])),
         warn_thresholds: vec![50],
         key_retention_ms: 1_000,
+        anchor_ms: 0,
     };
     let mut j = Journaled::new(spec);
-    let a = j.book.grant(&pack("pay", 20, Some(MONTH_MS / 2), 0), 1);
+    let a = j.book.grant(&pack("pay", 20, Some(month(1) / 2), 0), 1);
     j.keep(a);
     for (n, now_ms) in [(0u64, 2), (1, 3), (2, 4)] {
         let r = j
@@ -672,9 +773,9 @@ fn busy_history() -> Journaled {
             .reserve(&reserve_req(&format!("k{n}"), "image", 40), now_ms);
         j.keep(r);
     }
-    let c = j.book.commit("k0", 30, 5);
+    let c = j.book.commit(&commit_req("k0", 30), 5);
     j.keep(c);
-    let r = j.book.release("k1", 6);
+    let r = j.book.release(&release_req("k1"), 6);
     j.keep(r);
     let u = j.book.reserve(&reserve_req("u", "speech", 40), 7);
     j.keep(u);
@@ -682,13 +783,13 @@ fn busy_history() -> Journaled {
     j.keep(n);
     let t = j.book.reserve(
         &ReserveRequest {
-            ttl_ms: MONTH_MS,
+            ttl_ms: month(1),
             ..reserve_req("t", "image", 30)
         },
         8,
     );
     j.keep(t);
-    let adv = j.book.advance(2 * MONTH_MS + 5);
+    let adv = j.book.advance(month(2) + 5);
     j.journal.extend(adv);
     j
 }

@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use creditsim::accounts::{KEY_RETENTION_MS, account_spec, pack_grant};
-use creditsim::ledger::{MONTH_MS, Source, YEAR_MS};
+use creditsim::accounts::{KEY_RETENTION_MS, Purchase, account_spec, pack_grant};
+use creditsim::ledger::LotSource;
 use creditsim::pricing::{BUILTIN_IDS, Cost, Model, Params, PricingError, Verdict};
+
+use crate::support::month;
 
 fn params(pairs: &[(&str, &str)]) -> Params {
     pairs
@@ -575,84 +577,97 @@ fn malformed_model_files_name_line_column_and_field() {
 
 // ---- Ledger terms --------------------------------------------------------------------------------
 
+/// A purchase at `at_ms` by an account on `plan` that started at virtual time 0.
+fn bought(plan: Option<&str>, at_ms: u64) -> Purchase<'_> {
+    Purchase {
+        plan,
+        anchor_ms: 0,
+        at_ms,
+    }
+}
+
 #[test]
 fn team_annual_grants_allowance_times_seats_upfront_each_year() {
     let model = Model::builtin("aistudios").unwrap();
-    let spec = account_spec(&model, Some("team-annual"), 3, 2).unwrap();
+    let spec = account_spec(&model, Some("team-annual"), 3, 2, 0).unwrap();
     let allowance = &spec.recurring[0];
     assert_eq!(
-        (allowance.credits, allowance.every_ms, allowance.cycle_ms),
-        (1800 * 3, YEAR_MS, YEAR_MS)
+        (
+            allowance.credits,
+            allowance.every_months,
+            allowance.cycle_months
+        ),
+        (1800 * 3, 12, 12)
     );
     assert_eq!(
         (allowance.source, allowance.priority),
-        (Source::Allowance, 0)
+        (LotSource::Allowance, 0)
     );
     // Two team units of 200, granted monthly, expiring with the annual cycle.
     let addon = &spec.recurring[1];
     assert_eq!(
-        (addon.credits, addon.every_ms, addon.cycle_ms),
-        (400, MONTH_MS, YEAR_MS)
+        (addon.credits, addon.every_months, addon.cycle_months),
+        (400, 1, 12)
     );
-    assert_eq!((addon.source, addon.priority), (Source::Addon, 1));
+    assert_eq!((addon.source, addon.priority), (LotSource::Addon, 1));
     assert_eq!(spec.entitled, None);
     assert_eq!(spec.key_retention_ms, KEY_RETENTION_MS);
-    let monthly = account_spec(&model, Some("team"), 3, 1).unwrap();
+    let monthly = account_spec(&model, Some("team"), 3, 1, 0).unwrap();
     let (a, u) = (&monthly.recurring[0], &monthly.recurring[1]);
     assert_eq!(
-        (a.credits, a.every_ms, a.cycle_ms, u.cycle_ms),
-        (450, MONTH_MS, MONTH_MS, MONTH_MS)
+        (a.credits, a.every_months, a.cycle_months, u.cycle_months),
+        (450, 1, 1, 1)
     );
 }
 
 #[test]
 fn aibc_free_is_not_entitled_to_the_production_room() {
     let model = Model::builtin("aibc").unwrap();
-    let spec = account_spec(&model, Some("free"), 1, 0).unwrap();
+    let spec = account_spec(&model, Some("free"), 1, 0, 0).unwrap();
     let entitled = spec.entitled.expect("free lists its entitlements");
     for action in ["image", "audio", "video"] {
         assert!(!entitled.contains(action), "{action}");
     }
     assert!(spec.recurring.is_empty(), "0 credits a month: no grant");
-    let pro = account_spec(&model, Some("pro"), 1, 0).unwrap();
+    let pro = account_spec(&model, Some("pro"), 1, 0, 0).unwrap();
     assert_eq!(pro.entitled, None);
     assert_eq!(
-        (pro.recurring[0].credits, pro.recurring[0].every_ms),
-        (100, MONTH_MS)
+        (pro.recurring[0].credits, pro.recurring[0].every_months),
+        (100, 1)
     );
 }
 
 #[test]
 fn videodraft_visionary_has_unlimited_speech_and_annual_resets_monthly() {
     let model = Model::builtin("videodraft").unwrap();
-    let spec = account_spec(&model, Some("visionary"), 1, 0).unwrap();
+    let spec = account_spec(&model, Some("visionary"), 1, 0, 0).unwrap();
     assert_eq!(spec.unlimited, set(&["speech"]));
-    let studio = account_spec(&model, Some("studio"), 1, 0).unwrap();
+    let studio = account_spec(&model, Some("studio"), 1, 0, 0).unwrap();
     assert_eq!(studio.unlimited, set(&["image", "speech"]));
-    let annual = account_spec(&model, Some("visionary-annual"), 1, 0).unwrap();
+    let annual = account_spec(&model, Some("visionary-annual"), 1, 0, 0).unwrap();
     let grant = &annual.recurring[0];
     assert_eq!(
-        (grant.credits, grant.every_ms, grant.cycle_ms),
-        (7500, MONTH_MS, MONTH_MS)
+        (grant.credits, grant.every_months, grant.cycle_months),
+        (7500, 1, 1)
     );
 }
 
 #[test]
 fn account_spec_refuses_what_the_model_cannot_give() {
     let aistudios = Model::builtin("aistudios").unwrap();
-    let err = account_spec(&aistudios, Some("enterprise"), 1, 0).unwrap_err();
+    let err = account_spec(&aistudios, Some("enterprise"), 1, 0, 0).unwrap_err();
     assert!(matches!(err, PricingError::UnknownAllowance { .. }));
-    let err = account_spec(&aistudios, Some("free"), 1, 1).unwrap_err();
+    let err = account_spec(&aistudios, Some("free"), 1, 1, 0).unwrap_err();
     assert!(matches!(&err, PricingError::NoAddon { valid, .. } if valid.contains("`team-annual`")));
     assert!(matches!(
-        account_spec(&aistudios, Some("team"), 0, 0),
+        account_spec(&aistudios, Some("team"), 0, 0, 0),
         Err(PricingError::NoSeats { .. })
     ));
     let campaigns = Model::builtin("campaigns").unwrap();
-    let spec = account_spec(&campaigns, None, 1, 0).unwrap();
+    let spec = account_spec(&campaigns, None, 1, 0, 0).unwrap();
     assert!(spec.recurring.is_empty());
     assert_eq!(spec.warn_thresholds, vec![100, 10]);
-    let err = account_spec(&campaigns, Some("pro"), 1, 0).unwrap_err();
+    let err = account_spec(&campaigns, Some("pro"), 1, 0, 0).unwrap_err();
     assert!(
         matches!(&err, PricingError::UnknownPlan { valid, .. } if valid.contains("packs only"))
     );
@@ -660,50 +675,51 @@ fn account_spec_refuses_what_the_model_cannot_give() {
 
 #[test]
 fn pack_grants_follow_validity() {
-    let now = 3 * MONTH_MS + 1234;
+    let now = month(3) + 1234;
     let aytada = Model::builtin("aytada").unwrap();
-    let g = pack_grant(&aytada, "creator", None, "pay-1".into(), now).unwrap();
+    let g = pack_grant(&aytada, "creator", bought(None, now), "pay-1".into()).unwrap();
     assert_eq!(
         (g.credits, g.expires_at_ms, g.source, g.priority),
-        (700, None, Source::Pack, 2)
+        (700, None, LotSource::Pack, 2)
     );
     assert_eq!(g.key, "pay-1");
 
     let campaigns = Model::builtin("campaigns").unwrap();
-    let g = pack_grant(&campaigns, "max", None, "pay-2".into(), now).unwrap();
-    assert_eq!(
-        (g.credits, g.expires_at_ms),
-        (2350, Some(now + 12 * MONTH_MS))
-    );
+    let g = pack_grant(&campaigns, "max", bought(None, now), "pay-2".into()).unwrap();
+    assert_eq!((g.credits, g.expires_at_ms), (2350, Some(month(15) + 1234)));
 
     let aistudios = Model::builtin("aistudios").unwrap();
     let g = pack_grant(
         &aistudios,
         "personal-unit",
-        Some("personal"),
+        bought(Some("personal"), now),
         "u-1".into(),
-        now,
     )
     .unwrap();
     assert_eq!(
         (g.expires_at_ms, g.source, g.priority),
-        (Some(4 * MONTH_MS), Source::Addon, 1)
+        (Some(month(4)), LotSource::Addon, 1)
     );
     let g = pack_grant(
         &aistudios,
         "personal-unit",
-        Some("personal-annual"),
+        bought(Some("personal-annual"), now),
         "u-2".into(),
-        now,
     )
     .unwrap();
-    assert_eq!(g.expires_at_ms, Some(YEAR_MS));
+    assert_eq!(g.expires_at_ms, Some(month(12)));
 
-    let err = pack_grant(&aistudios, "team-unit", None, "u-3".into(), now).unwrap_err();
+    let err = pack_grant(&aistudios, "team-unit", bought(None, now), "u-3".into()).unwrap_err();
     assert!(matches!(&err, PricingError::PackNeedsPlan { valid, .. } if valid.contains("`team`")));
-    let err = pack_grant(&aistudios, "team-unit", Some("personal"), "u-4".into(), now).unwrap_err();
+    let err = pack_grant(
+        &aistudios,
+        "team-unit",
+        bought(Some("personal"), now),
+        "u-4".into(),
+    )
+    .unwrap_err();
     assert!(matches!(err, PricingError::PackNotForPlan { .. }));
-    let err = pack_grant(&aytada, "mega", None, "p".into(), now).unwrap_err();
+    let err = pack_grant(&aytada, "mega", bought(None, now), "p".into()).unwrap_err();
     assert!(matches!(err, PricingError::UnknownPack { .. }));
 }
 

@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use creditsim::ledger::MONTH_MS;
+use creditsim::ledger::calendar::add_months;
 use creditsim::pricing::Params;
 use creditsim::scenario::{
-    Arrival, Catalog, Fault, Generation, Pace, Plan, RunDuration, ScenarioError, Step, StepSource,
-    trace,
+    Arrival, Catalog, ClockMode, Fault, Generation, RunDuration, Scenario, ScenarioError, Step,
+    StepSource, trace,
 };
 
 use crate::support::creditsim;
@@ -79,8 +79,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn parse(text: &str) -> Result<Plan, ScenarioError> {
-    Plan::parse(text, Path::new("scenarios/x.toml"), None, Some(&Few))
+fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+    Scenario::parse(text, Path::new("scenarios/x.toml"), None, Some(&Few))
 }
 
 fn parse_err(text: &str) -> String {
@@ -90,7 +90,7 @@ fn parse_err(text: &str) -> String {
     }
 }
 
-fn all_steps(plan: &Plan) -> Vec<Step> {
+fn all_steps(plan: &Scenario) -> Vec<Step> {
     plan.all_steps().unwrap().collect()
 }
 
@@ -137,8 +137,8 @@ fn a_three_line_scenario_loads_with_documented_defaults() {
     assert_eq!(plan.duration, RunDuration::Steps(10_000));
     assert_eq!(plan.generation, Generation::Fixed { ms: 0 });
     assert_eq!(plan.ttl_ms, 60_000);
-    assert_eq!(plan.clock.pace, Pace::Speedup(1));
-    assert_eq!(plan.clock.start_ms, 0);
+    assert_eq!(plan.clock.mode, ClockMode::Virtual);
+    assert_eq!((plan.clock.start_ms, plan.clock.months), (0, None));
     assert!(plan.thresholds.is_empty());
     assert_eq!(plan.faults.enabled(), vec![Fault::GenerationFailure]);
     assert_eq!(plan.faults.probability(Fault::GenerationFailure), 0.05);
@@ -211,7 +211,7 @@ fn the_same_seed_gives_the_same_steps_and_another_seed_others() {
     let again = all_steps(&parse(MIXED).unwrap());
     assert_eq!(once, again);
     let path = Path::new("scenarios/x.toml");
-    let reseeded = Plan::parse(MIXED, path, Some(2), Some(&Few)).unwrap();
+    let reseeded = Scenario::parse(MIXED, path, Some(2), Some(&Few)).unwrap();
     assert_eq!(reseeded.seed, 2);
     let other = all_steps(&reseeded);
     assert_eq!(other.len(), once.len());
@@ -254,7 +254,11 @@ fn faults_enabled_from_the_command_line_get_the_default_probability() {
         .unwrap();
     assert_eq!(plan.faults.probability(Fault::LostReply), 0.2);
     assert_eq!(plan.faults.probability(Fault::SlowGeneration), 0.01);
-    assert_eq!(plan.clock.start_ms, MONTH_MS - plan.ttl_ms / 2);
+    assert_eq!(plan.faults.probability(Fault::CycleBoundary), 0.01);
+    assert_eq!(
+        plan.clock.start_ms, 0,
+        "the boundary fault moves agents, not the start"
+    );
     let mut plan = parse(MIXED).unwrap();
     plan.enable_faults(&[Fault::SlowGeneration]).unwrap();
     plan.faults = plan.faults.with(Fault::SlowGeneration, 1.0);
@@ -263,11 +267,54 @@ fn faults_enabled_from_the_command_line_get_the_default_probability() {
 }
 
 #[test]
-fn an_explicit_clock_start_survives_the_cycle_boundary_fault() {
-    let text = format!("{THREE_LINES}[clock]\nstart_ms = 5\n[faults]\ncycle_boundary = 0.5\n");
-    assert_eq!(parse(&text).unwrap().clock.start_ms, 5);
-    let text = format!("{THREE_LINES}[faults]\ncycle_boundary = 0.5\n");
-    assert_eq!(parse(&text).unwrap().clock.start_ms, MONTH_MS - 30_000);
+fn virtual_time_is_the_default_and_paced_time_the_default_for_open_arrival() {
+    let virtual_ = parse(THREE_LINES).unwrap();
+    assert_eq!(virtual_.clock.mode, ClockMode::Virtual);
+    let open = format!("{THREE_LINES}[arrival]\nmode = \"open\"\nrate_per_s = 50\n");
+    let paced = parse(&open).unwrap();
+    assert_eq!(paced.clock.mode, ClockMode::Paced { speedup: 1 });
+    let sped = format!("{THREE_LINES}[clock]\nspeedup = 40\n");
+    assert_eq!(
+        parse(&sped).unwrap().clock.mode,
+        ClockMode::Paced { speedup: 40 }
+    );
+    let mixed = format!("{THREE_LINES}[clock]\nmode = \"virtual\"\nspeedup = 40\n");
+    let err = parse(&mixed).unwrap_err().to_string();
+    assert!(err.contains("speedup") && err.contains("paced"), "{err}");
+}
+
+#[test]
+fn months_spread_the_steps_over_exactly_their_span() {
+    let text =
+        format!("{THREE_LINES}[duration]\nsteps = 100\n[clock]\nmonths = 12\nstart_ms = 7\n");
+    let plan = parse(&text).unwrap();
+    let end = add_months(7, 12).unwrap();
+    assert_eq!(plan.clock.end_ms(), Some(end));
+    let due: Vec<u64> = all_steps(&plan)
+        .iter()
+        .map(|s| s.send_at_us.unwrap())
+        .collect();
+    assert_eq!(due.len(), 100);
+    assert_eq!(due[0], 0);
+    assert!(
+        due.windows(2).all(|w| w[0] < w[1]),
+        "evenly spaced, in order"
+    );
+    let span_us = (end - 7) * 1000;
+    assert_eq!(
+        due[99],
+        span_us * 99 / 100,
+        "the last step is due before the end"
+    );
+    let unbounded = format!("{THREE_LINES}[duration]\nseconds = 3\n[clock]\nmonths = 2\n");
+    let err = parse(&unbounded).unwrap_err().to_string();
+    assert!(
+        err.contains("months") && err.contains("duration.steps"),
+        "{err}"
+    );
+    let huge = format!("{THREE_LINES}[clock]\nmonths = 100000\n");
+    let err = parse(&huge).unwrap_err().to_string();
+    assert!(err.contains("at most 1200 months"), "{err}");
 }
 
 #[test]
@@ -329,8 +376,8 @@ cycle_boundary = 0.1
     assert_eq!(plan.arrival, Arrival::Closed { think_ms: 7 });
     assert_eq!(plan.generation, Generation::Exponential { mean_ms: 100 });
     assert_eq!(plan.ttl_ms, 900);
-    assert_eq!(plan.clock.pace, Pace::Months(12));
-    assert_eq!(plan.clock.span_ms(), Some(12 * MONTH_MS));
+    assert_eq!(plan.clock.months, Some(12));
+    assert_eq!(plan.clock.end_ms(), add_months(3, 12));
     assert_eq!(plan.clock.start_ms, 3);
     assert_eq!(plan.thresholds.min_steps_per_s, Some(13.5));
     assert_eq!(plan.thresholds.max_insufficient_ratio, Some(0.25));
@@ -500,7 +547,7 @@ impl Catalog for PlanRequired {
 
 #[test]
 fn default_accounts_that_the_vendor_rejects_are_reported() {
-    let err = Plan::parse(THREE_LINES, Path::new("x.toml"), None, Some(&PlanRequired))
+    let err = Scenario::parse(THREE_LINES, Path::new("x.toml"), None, Some(&PlanRequired))
         .unwrap_err()
         .to_string();
     assert!(
@@ -518,7 +565,7 @@ fn every_shipped_scenario_parses_and_yields_steps() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let plan =
-                Plan::load_with_catalog(&path, None, &AnyId).unwrap_or_else(|e| panic!("{e}"));
+                Scenario::load_with_catalog(&path, None, &AnyId).unwrap_or_else(|e| panic!("{e}"));
             let total = plan
                 .total_steps()
                 .expect("shipped scenarios have a step count");
@@ -536,11 +583,12 @@ fn every_shipped_scenario_parses_and_yields_steps() {
         "aistudios",
         "aytada",
         "campaigns",
+        "paced",
         "stress",
         "videodraft",
     ];
     assert_eq!(names, want.map(String::from).into());
-    let stress = Plan::load_with_catalog(&dir.join("stress.toml"), None, &AnyId).unwrap();
+    let stress = Scenario::load_with_catalog(&dir.join("stress.toml"), None, &AnyId).unwrap();
     let hot = stress.agents.iter().filter(|a| a.account == 0).count();
     assert_eq!(hot, 1000);
     assert!(stress.accounts.len() > 1000);
@@ -553,20 +601,20 @@ fn every_shipped_scenario_passes_its_vendor_model() {
     for entry in fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            Plan::load(&path, None).unwrap_or_else(|e| panic!("{e}"));
+            Scenario::load(&path, None).unwrap_or_else(|e| panic!("{e}"));
         }
     }
 }
 
 /// Writes `plan`'s steps as a trace in `dir` and a scenario that replays it.
-fn replay_of(plan: &Plan, dir: &Path, accounts: &str) -> Plan {
+fn replay_of(plan: &Scenario, dir: &Path, accounts: &str) -> Scenario {
     let mut csv = Vec::new();
     let rows = trace::write(plan.all_steps().unwrap(), &mut csv).unwrap();
     assert_eq!(Some(rows), plan.total_steps());
     fs::write(dir.join("steps.csv"), csv).unwrap();
     let text = format!("vendor = \"aytada\"\ntrace = \"steps.csv\"\n{accounts}");
     let path = write(dir, "replay.toml", &text);
-    Plan::load_with_catalog(&path, None, &Few).unwrap()
+    Scenario::load_with_catalog(&path, None, &Few).unwrap()
 }
 
 #[test]
@@ -608,7 +656,7 @@ fn a_trace_scenario_refuses_what_the_trace_fixes() {
     let with = |extra: &str| {
         let text = format!("vendor = \"aytada\"\ntrace = \"steps.csv\"\n{accounts}{extra}");
         let path = write(&dir, "bad.toml", &text);
-        Plan::load_with_catalog(&path, None, &Few)
+        Scenario::load_with_catalog(&path, None, &Few)
             .unwrap_err()
             .to_string()
     };
@@ -620,7 +668,7 @@ fn a_trace_scenario_refuses_what_the_trace_fixes() {
     let short = "[[accounts]]\ncount = 3\n[[accounts]]\ncount = 1\nagents = 4\n";
     let text = format!("vendor = \"aytada\"\ntrace = \"steps.csv\"\n{short}");
     let path = write(&dir, "short.toml", &text);
-    let err = Plan::load_with_catalog(&path, None, &Few)
+    let err = Scenario::load_with_catalog(&path, None, &Few)
         .unwrap_err()
         .to_string();
     assert!(
@@ -637,7 +685,7 @@ fn trace_with(dir: &Path, row: &str) -> String {
     fs::write(dir.join("steps.csv"), format!("{head}{row}\n")).unwrap();
     let text = "vendor = \"aytada\"\ntrace = \"steps.csv\"\n[[accounts]]\ncount = 3\n[[accounts]]\ncount = 2\nagents = 4\n";
     let path = write(dir, "replay.toml", text);
-    match Plan::load_with_catalog(&path, None, &Few) {
+    match Scenario::load_with_catalog(&path, None, &Few) {
         Ok(plan) => format!("ok {}", plan.total_steps().unwrap()),
         Err(err) => err.to_string(),
     }
@@ -698,7 +746,7 @@ fn a_malformed_trace_row_is_reported_with_line_and_column() {
         assert!(err.contains(want), "want {want:?}\n got {err:?}");
     }
     fs::write(dir.join("steps.csv"), "agent,account\n,0\n").unwrap();
-    let err = Plan::load_with_catalog(&dir.join("replay.toml"), None, &Few)
+    let err = Scenario::load_with_catalog(&dir.join("replay.toml"), None, &Few)
         .unwrap_err()
         .to_string();
     assert!(
@@ -709,7 +757,7 @@ fn a_malformed_trace_row_is_reported_with_line_and_column() {
 
 #[test]
 fn a_missing_scenario_names_the_file() {
-    let err = Plan::load(Path::new("no/such.toml"), None).unwrap_err();
+    let err = Scenario::load(Path::new("no/such.toml"), None).unwrap_err();
     assert_eq!(err.to_string(), "no/such.toml: cannot read scenario");
     let reason = std::error::Error::source(&err).expect("the OS reason is the source");
     assert!(reason.to_string().contains("No such file"), "{reason}");
@@ -781,7 +829,7 @@ fn generate_writes_a_trace_that_replays_identically() {
     );
     let csv = fs::read_to_string(dir.join("steps.csv")).unwrap();
     assert_eq!(csv.lines().count(), 51);
-    let mut plan = Plan::load(&path, None).unwrap();
+    let mut plan = Scenario::load(&path, None).unwrap();
     plan.enable_faults(&Fault::ALL).unwrap();
     let replay = write(
         &dir,
@@ -789,7 +837,7 @@ fn generate_writes_a_trace_that_replays_identically() {
         "vendor = \"aytada\"\ntrace = \"steps.csv\"\n[[accounts]]\ncount = 3\npacks = [\"starter\"]\n",
     );
     assert_eq!(
-        all_steps(&Plan::load(&replay, None).unwrap()),
+        all_steps(&Scenario::load(&replay, None).unwrap()),
         all_steps(&plan)
     );
 }

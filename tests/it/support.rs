@@ -2,8 +2,33 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::Duration;
+
+use creditsim::ledger::{AccountId, Event, EventSink, TimeMs, calendar};
+
+/// An event sink that keeps every event, for tests that look at what a backend journaled.
+#[derive(Default)]
+pub struct Collect(Mutex<Vec<Event>>);
+
+impl EventSink for Collect {
+    fn append(&self, _account: AccountId, events: &mut Vec<Event>) {
+        self.0.lock().unwrap().append(events);
+    }
+}
+
+impl Collect {
+    /// Every event so far, in the order they arrived.
+    pub fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// The start of calendar month `k` after the Unix epoch (virtual time 0), where an account
+/// anchored at 0 renews: `month(1)` is 1 February 1970.
+pub fn month(k: u64) -> TimeMs {
+    calendar::add_months(0, k).unwrap()
+}
 
 /// A command running the built `creditsim` binary, with `CI` set so that no progress bar is
 /// drawn.

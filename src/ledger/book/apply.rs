@@ -6,7 +6,8 @@ use super::Book;
 use super::keys::{Hold, HoldState, KeyRecord, RecordKind};
 use super::pool::{Lot, Pool};
 use super::pools::{PoolId, Pools};
-use crate::ledger::types::*;
+use super::time::{Renewal, renewal_expiry_ms};
+use crate::ledger::*;
 
 /// What closing a hold needs once its record is updated.
 struct Closing {
@@ -53,35 +54,6 @@ fn open_hold<'r>(
 
 /// The key prefix reserved for scheduled grants: `renew:<label>:<k>`.
 pub(crate) const RENEW_PREFIX: &str = "renew:";
-
-/// Splits a hold's draws into the part charged and the part returned: the charge is taken
-/// from the draws in draw order. Yields `(charged, returned)` per draw.
-pub(crate) fn split_draws(draws: &[Draw], charged: Credits) -> impl Iterator<Item = (Draw, Draw)> {
-    let mut left = charged;
-    draws.iter().map(move |draw| {
-        let take = left.min(draw.credits);
-        left -= take;
-        let part = |credits| Draw {
-            lot: draw.lot,
-            credits,
-        };
-        (part(take), part(draw.credits - take))
-    })
-}
-
-/// The charged parts of `split_draws`, without empty parts.
-pub(crate) fn charged_parts(draws: &[Draw], charged: Credits) -> impl Iterator<Item = Draw> {
-    split_draws(draws, charged)
-        .map(|(c, _)| c)
-        .filter(|d| d.credits > 0)
-}
-
-/// The returned parts of `split_draws`, without empty parts.
-pub(crate) fn returned_parts(draws: &[Draw], charged: Credits) -> impl Iterator<Item = Draw> {
-    split_draws(draws, charged)
-        .map(|(_, r)| r)
-        .filter(|d| d.credits > 0)
-}
 
 impl Book {
     /// Applies one event, or says why it does not fit this book.
@@ -170,15 +142,18 @@ impl Book {
                 .expire(*lot, *credits, at_ms),
             EventKind::Warning {
                 pool, available, ..
-            } => {
-                let actual = self.pools.get(pool.as_str()).map_or(0, Pool::available);
-                match actual == *available {
-                    true => Ok(()),
-                    false => Err(format!(
-                        "warning says {available} available, book has {actual}"
-                    )),
-                }
-            }
+            } => self.apply_warning(pool, *available),
+        }
+    }
+
+    /// A warning changes nothing; it must only state the balance the book has.
+    fn apply_warning(&self, pool: &str, available: Credits) -> Result<(), String> {
+        let actual = self.pools.get(pool).map_or(0, Pool::available);
+        match actual == available {
+            true => Ok(()),
+            false => Err(format!(
+                "warning says {available} available, book has {actual}"
+            )),
         }
     }
 
@@ -195,7 +170,9 @@ impl Book {
         }
         if key.starts_with(RENEW_PREFIX) {
             let index = self.scheduled_index(key, at_ms, pool, lot.expires_at_ms)?;
-            self.renewals[index] += 1;
+            let next = self.renewals[index].next + 1;
+            let grant = &self.spec.recurring[index];
+            self.renewals[index] = Renewal::nth(self.spec.anchor_ms, grant, next);
         } else {
             let kind = RecordKind::Grant {
                 pool: pool.clone(),
@@ -231,11 +208,11 @@ impl Book {
         let (label, k) = rest.rsplit_once(':').ok_or("malformed renewal key")?;
         let k: u64 = k.parse().map_err(|_| "malformed renewal number")?;
         let index = (0..self.spec.recurring.len())
-            .find(|&i| self.spec.recurring[i].label == label && self.renewals[i] == k)
+            .find(|&i| self.spec.recurring[i].label == label && self.renewals[i].next == k)
             .ok_or_else(|| format!("{key} is not the next scheduled grant"))?;
         let grant = &self.spec.recurring[index];
-        let due = super::time::renewal_due_ms(grant, k);
-        let expiry = super::time::renewal_expiry_ms(grant, at_ms);
+        let due = self.renewals[index].due_ms;
+        let expiry = renewal_expiry_ms(self.spec.anchor_ms, grant, k);
         if due != Some(at_ms) || grant.pool != pool || expiry != expires_at_ms {
             return Err(format!("{key} does not match the schedule"));
         }
@@ -314,9 +291,9 @@ impl Book {
         if charged > hold.credits {
             return Err("it charges more than was held".into());
         }
-        let draws = hold.draws.as_slice();
-        let fits = charged_parts(draws, charged).eq(charged_from.iter().copied())
-            && returned_parts(draws, charged).eq(returned.iter().copied());
+        let (split_charged, split_returned) = split_draws(hold.draws.as_slice(), charged);
+        let fits =
+            split_charged.as_slice() == charged_from && split_returned.as_slice() == returned;
         if !fits {
             return Err("its draws are not the hold's draws split in draw order".into());
         }
@@ -327,7 +304,7 @@ impl Book {
             at_ms,
         };
         let closing = Closing::take(record);
-        self.close(closing, at_ms, charged, returned)
+        self.close_hold(closing, at_ms, charged, returned)
     }
 
     fn apply_released(
@@ -354,11 +331,11 @@ impl Book {
             },
         };
         let closing = Closing::take(record);
-        self.close(closing, at_ms, 0, returned)
+        self.close_hold(closing, at_ms, 0, returned)
     }
 
     /// Finishes closing a hold: lots, totals, timeout and retention queue.
-    fn close(
+    fn close_hold(
         &mut self,
         closing: Closing,
         at_ms: TimeMs,

@@ -7,12 +7,13 @@
 //! time. Pruning therefore depends only on the event times, so a book replayed from its
 //! journal prunes exactly as the live one did.
 
+use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
 
-use super::hash::FastHash;
 use super::pools::PoolId;
-use crate::ledger::types::{Credits, DrawList, Key, LotId, Name, Rejection, Source, TimeMs};
+use crate::fastmap::FastMap;
+use crate::ledger::events::Rejection;
+use crate::ledger::terms::{Credits, DrawList, Key, LotId, LotSource, Name, TimeMs};
 
 /// One key's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub(crate) enum RecordKind {
         /// The request's credits.
         credits: Credits,
         /// The request's source.
-        source: Source,
+        source: LotSource,
         /// The request's expiry.
         expires_at_ms: Option<TimeMs>,
         /// The request's priority.
@@ -104,7 +105,9 @@ pub(crate) enum HoldState {
 }
 
 impl KeyRecord {
-    /// When the record's request was closed, or `None` while a hold is open.
+    /// When the record's request was closed, from which its retention runs: `None` while
+    /// a hold is open, and always for a grant by hand, which is never forgotten (a payment
+    /// notification may be delivered again at any time, and must credit once).
     pub fn closed_at_ms(&self) -> Option<TimeMs> {
         match &self.kind {
             RecordKind::Hold(hold) => match hold.state {
@@ -113,7 +116,8 @@ impl KeyRecord {
                 | HoldState::Released { at_ms, .. }
                 | HoldState::TimedOut { at_ms } => Some(at_ms),
             },
-            RecordKind::Refused { .. } | RecordKind::Grant { .. } => Some(self.at_ms),
+            RecordKind::Refused { .. } => Some(self.at_ms),
+            RecordKind::Grant { .. } => None,
         }
     }
 
@@ -137,7 +141,7 @@ struct Closed {
 /// Records by key, plus the closed ones in closing order for pruning.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct KeyTable {
-    records: HashMap<Key, KeyRecord, FastHash>,
+    records: FastMap<Key, KeyRecord>,
     closed: VecDeque<Closed>,
 }
 

@@ -5,7 +5,7 @@
 //! nothing can ever give it credits again, and the pool's totals keep the history.
 
 use super::PoolTotals;
-use crate::ledger::types::{Credits, Draw, DrawList, LotId, Source, TimeMs};
+use crate::ledger::{Credits, Draw, DrawList, LotId, LotSource, TimeMs};
 
 /// A grant of credits, as the book holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub struct Lot {
     /// Unique within the account, assigned in grant order, so it also breaks ties by age.
     pub id: LotId,
     /// Where the credits came from, for reports.
-    pub source: Source,
+    pub source: LotSource,
     /// Credits granted, for reports on what expired unused.
     pub granted: Credits,
     /// Credits not yet held, charged or expired.

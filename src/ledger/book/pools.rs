@@ -5,7 +5,7 @@
 //! are never removed, so an id stays valid for the book's whole life.
 
 use super::pool::Pool;
-use crate::ledger::types::Name;
+use crate::ledger::Name;
 
 /// A pool's index in [`Pools`], assigned in creation order.
 pub(crate) type PoolId = usize;

@@ -4,24 +4,34 @@
 use super::Book;
 use super::apply::RENEW_PREFIX;
 use super::pools::PoolId;
-use crate::ledger::types::*;
+use crate::ledger::calendar::add_months;
+use crate::ledger::*;
 
-/// When the `k`-th grant of `grant` is due: `k * every_ms`. A grant with `every_ms == 0` is
-/// made once, at time 0. `None` means never (also on overflow).
-pub(crate) fn renewal_due_ms(grant: &RecurringGrant, k: u64) -> Option<TimeMs> {
-    match grant.every_ms {
-        0 => (k == 0).then_some(0),
-        every_ms => k.checked_mul(every_ms),
+/// When the `k`-th grant of `grant` is due for an account anchored at `anchor_ms`: `k ×
+/// every_months` calendar months after the anchor. A grant with `every_months == 0` is made
+/// once, at the anchor. `None` means never (also beyond the calendar's range).
+pub(crate) fn renewal_due_ms(anchor_ms: TimeMs, grant: &RecurringGrant, k: u64) -> Option<TimeMs> {
+    match grant.every_months {
+        0 => (k == 0).then_some(anchor_ms),
+        every => add_months(anchor_ms, k.checked_mul(u64::from(every))?),
     }
 }
 
-/// When a scheduled lot granted at `at_ms` expires: the end of the `cycle_ms` cycle holding
-/// `at_ms`. A grant with `cycle_ms == 0` never expires; nor does one whose end overflows.
-pub(crate) fn renewal_expiry_ms(grant: &RecurringGrant, at_ms: TimeMs) -> Option<TimeMs> {
-    match grant.cycle_ms {
-        0 => None,
-        cycle_ms => (at_ms / cycle_ms + 1).checked_mul(cycle_ms),
+/// When the lot of the `k`-th grant of `grant` expires: the end of the billing cycle that
+/// contains the grant. A grant with `cycle_months == 0` never expires; nor does one whose
+/// end lies beyond the calendar's range.
+pub(crate) fn renewal_expiry_ms(
+    anchor_ms: TimeMs,
+    grant: &RecurringGrant,
+    k: u64,
+) -> Option<TimeMs> {
+    let cycle = u64::from(grant.cycle_months);
+    if cycle == 0 {
+        return None;
     }
+    let granted_after = k.checked_mul(u64::from(grant.every_months))?;
+    let cycle_end = (granted_after / cycle).checked_add(1)?.checked_mul(cycle)?;
+    add_months(anchor_ms, cycle_end)
 }
 
 /// The earlier of two optional times. Written out because `[a, b, c].into_iter().flatten()
@@ -33,37 +43,89 @@ fn earliest(a: Option<TimeMs>, b: Option<TimeMs>) -> Option<TimeMs> {
     }
 }
 
+/// The next grant of one recurring grant: its number and when it is due, computed once
+/// per grant because the calendar is too slow to ask on every operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Renewal {
+    /// The number `k` of the next grant (`renew:<label>:<k>`).
+    pub next: u64,
+    /// When it is due; `None` means never.
+    pub due_ms: Option<TimeMs>,
+}
+
+impl Renewal {
+    /// The `k`-th grant of `grant`, for an account anchored at `anchor_ms`.
+    pub fn nth(anchor_ms: TimeMs, grant: &RecurringGrant, k: u64) -> Renewal {
+        let due_ms = renewal_due_ms(anchor_ms, grant, k);
+        Renewal { next: k, due_ms }
+    }
+}
+
+/// Whether a pass over due changes makes the renewals due at its time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Renewals {
+    /// Yes: time moves on past this instant.
+    Grant,
+    /// No: the run ends at this instant, and a renewal due then belongs to the next one.
+    Withhold,
+}
+
 impl Book {
     /// Runs every scheduled change due at or before `now_ms` (clamped to never go back) in
     /// time order, appending the events to `out`.
     pub fn advance_into(&mut self, now_ms: TimeMs, out: &mut Vec<Event>) {
         let target_ms = now_ms.max(self.now_ms);
-        while let Some(at_ms) = self.next_due_ms().filter(|&at_ms| at_ms <= target_ms) {
-            self.run_due(at_ms, out);
-        }
+        self.run_until(target_ms, Renewals::Grant, out);
         self.now_ms = target_ms;
     }
 
+    /// Ends the account's run at `end_ms` (a run of N months ends at the end of the Nth
+    /// cycle): everything due before `end_ms` happens, and at `end_ms` the holds and lots
+    /// that end then do end, but a renewal due at `end_ms` is not granted. A later
+    /// `advance` past `end_ms` grants it, as time going on would.
+    pub fn close_into(&mut self, end_ms: TimeMs, out: &mut Vec<Event>) {
+        // Like every call, a close at a time the book has passed acts at the book's time.
+        let end_ms = end_ms.max(self.now_ms);
+        if end_ms > self.now_ms {
+            self.run_until(end_ms - 1, Renewals::Grant, out);
+        }
+        self.run_until(end_ms, Renewals::Withhold, out);
+        self.now_ms = self.now_ms.max(end_ms);
+    }
+
+    /// Runs every change due at or before `target_ms`, in time order.
+    fn run_until(&mut self, target_ms: TimeMs, renewals: Renewals, out: &mut Vec<Event>) {
+        while let Some(at_ms) = self
+            .next_due_ms(renewals)
+            .filter(|&at_ms| at_ms <= target_ms)
+        {
+            self.run_due(at_ms, renewals, out);
+        }
+    }
+
     /// The earliest time at which something is scheduled to happen.
-    fn next_due_ms(&self) -> Option<TimeMs> {
+    fn next_due_ms(&self, renewals: Renewals) -> Option<TimeMs> {
         let timeout = self.timeouts.first().map(|(at_ms, _)| at_ms);
         let expiry = self
             .pools
             .values()
             .filter_map(|pool| pool.next_expiry_ms())
             .min();
-        let renewal = (self.spec.recurring.iter().zip(&self.renewals))
-            .filter_map(|(grant, &k)| renewal_due_ms(grant, k))
-            .min();
+        let renewal = match renewals {
+            Renewals::Grant => self.renewals.iter().filter_map(|r| r.due_ms).min(),
+            Renewals::Withhold => None,
+        };
         earliest(earliest(timeout, expiry), renewal)
     }
 
     /// Everything due at `at_ms`: timeouts, then expiries, then renewals, then warnings.
-    fn run_due(&mut self, at_ms: TimeMs, out: &mut Vec<Event>) {
+    fn run_due(&mut self, at_ms: TimeMs, renewals: Renewals, out: &mut Vec<Event>) {
         let before = self.available_by_pool();
         self.time_out_holds(at_ms, out);
         self.expire_lots(at_ms, out);
-        self.renew(at_ms, out);
+        if renewals == Renewals::Grant {
+            self.renew(at_ms, out);
+        }
         for (pool, available) in before {
             self.warn(pool, available, at_ms, out);
         }
@@ -84,21 +146,8 @@ impl Book {
             if deadline_ms > at_ms {
                 break;
             }
-            let (key, hold) = self
-                .open_hold_view(key)
-                .expect("a timeout names an open hold");
             let key = key.clone();
-            let (pool, returned) = (hold.pool, DrawList::from_slice(hold.draws.as_slice()));
-            let expired = self.expired_returns(pool, &returned, at_ms);
-            let timed_out = true;
-            let kind = EventKind::Released {
-                key,
-                pool: self.pools.name(pool).clone(),
-                timed_out,
-                returned,
-            };
-            self.emit(at_ms, kind, out);
-            self.emit_expired(pool, expired, at_ms, out);
+            self.return_hold(&key, true, at_ms, out);
         }
     }
 
@@ -120,11 +169,11 @@ impl Book {
     /// but visible, and the schedule moves on.
     fn renew(&mut self, at_ms: TimeMs, out: &mut Vec<Event>) {
         for index in 0..self.spec.recurring.len() {
-            let k = self.renewals[index];
-            let grant = &self.spec.recurring[index];
-            if renewal_due_ms(grant, k) != Some(at_ms) {
+            if self.renewals[index].due_ms != Some(at_ms) {
                 continue;
             }
+            let k = self.renewals[index].next;
+            let grant = &self.spec.recurring[index];
             let granted = self
                 .pools
                 .get(grant.pool.as_str())
@@ -136,7 +185,7 @@ impl Book {
                 pool: grant.pool.clone(),
                 source: grant.source,
                 credits: if fits { grant.credits } else { 0 },
-                expires_at_ms: renewal_expiry_ms(grant, at_ms),
+                expires_at_ms: renewal_expiry_ms(self.spec.anchor_ms, grant, k),
                 priority: grant.priority,
             };
             self.emit(at_ms, kind, out);

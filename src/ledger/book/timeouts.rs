@@ -9,7 +9,7 @@
 //! An insert or removal out of order moves at most half the queue (`VecDeque` shifts the
 //! shorter side), which stays cheap at the few hundred holds one account may have open.
 
-use crate::ledger::types::{Key, TimeMs};
+use crate::ledger::{Key, TimeMs};
 use std::collections::VecDeque;
 
 /// One open hold's deadline.
@@ -68,11 +68,6 @@ impl Timeouts {
         let first = self.queue.front()?;
         Some((first.deadline_ms, &first.key))
     }
-
-    /// How many holds are open.
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
 }
 
 #[cfg(test)]
@@ -86,7 +81,6 @@ mod tests {
         for (deadline_ms, serial) in holds {
             timeouts.insert(deadline_ms, serial, smol_str::format_smolstr!("k{serial}"));
         }
-        assert_eq!(timeouts.len(), 5);
         assert_eq!(timeouts.remove(30, 0).as_deref(), Some("k0"));
         assert_eq!(timeouts.remove(30, 0), None, "removed once");
         assert_eq!(

@@ -1,44 +1,16 @@
-//! Deliberately flawed ledgers. A checker that never fails proves nothing, so creditsim ships
-//! ledgers with classic billing bugs, selectable with `--ledger KIND`, behind the same
-//! `Ledger` interface and journaling in the same event format. The tests show the checker
-//! catching each of them and naming the invariant it breaks.
-//!
-//! They share one small, naive bookkeeping core ([`NaiveBook`]): lots drawn in grant order,
-//! holds by key, and no renewals, expiry or warnings (scheduled grants are made once, at the
-//! start). Each flaw is one deliberate deviation from the contract:
-//!
-//! - [`Flaw::Racy`]: check-then-act across an await. A reserve reads the balance, yields, then
-//!   debits without checking again, so concurrent reserves overdraw a shared pool (I1).
-//! - [`Flaw::NoDedup`]: ignores idempotency keys, so a duplicated reserve opens a second hold
-//!   and a duplicated commit charges again (I2).
-//! - [`Flaw::ChargeFailed`]: a release charges the hold instead of returning it, so failed
-//!   generations are billed (I4, I7).
+//! The naive bookkeeping core that the flawed ledgers share: lots drawn in grant order,
+//! holds by key (several per key when keys are not deduplicated), grants idempotent by key,
+//! and no renewals, expiry or warnings (scheduled grants are made once, at the anchor).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 
-use async_trait::async_trait;
-
-use super::iface::{Clock, Ledger, LedgerError};
-use super::log::AccountLog;
-use super::types::*;
-
-/// Which bug a flawed ledger has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flaw {
-    /// Check-then-act across an await: overdraws under concurrency.
-    Racy,
-    /// No idempotency: duplicates hold and charge twice.
-    NoDedup,
-    /// Release charges instead of refunding.
-    ChargeFailed,
-}
+use crate::ledger::*;
 
 /// One hold of the naive core.
 #[derive(Clone, Debug)]
-struct NaiveHold {
+pub(super) struct NaiveHold {
     pool: Name,
-    held: Credits,
+    pub(super) held: Credits,
     draws: DrawList,
     /// How it was closed, and what was charged; `None` while open.
     closed: Option<(Closure, Credits)>,
@@ -54,9 +26,12 @@ struct NaiveLot {
 /// The naive bookkeeping shared by the flawed ledgers: lots drawn in grant order, holds by
 /// key (several per key when keys are not deduplicated), grants idempotent by key.
 #[derive(Debug, Default)]
-pub struct NaiveBook {
+pub(super) struct NaiveBook {
     account: AccountId,
     seq: u64,
+    /// The latest time a call carried, which every event is stamped with: the account's
+    /// clock, as the seam defines it.
+    now_ms: TimeMs,
     lots: Vec<NaiveLot>,
     holds: HashMap<Key, Vec<NaiveHold>>,
     /// Refused reserves' first outcome, by key.
@@ -66,7 +41,7 @@ pub struct NaiveBook {
 
 impl NaiveBook {
     /// A book with the first grant of each scheduled grant of `spec` already made.
-    pub fn new(account: AccountId, spec: &AccountSpec) -> (NaiveBook, Vec<Event>) {
+    pub(super) fn new(account: AccountId, spec: &AccountSpec) -> (NaiveBook, Vec<Event>) {
         let mut book = NaiveBook {
             account,
             ..NaiveBook::default()
@@ -81,7 +56,7 @@ impl NaiveBook {
                 expires_at_ms: None,
                 priority: recurring.priority,
             };
-            book.grant(&req, 0, &mut events);
+            book.grant(&req, spec.anchor_ms, &mut events);
         }
         (book, events)
     }
@@ -96,19 +71,25 @@ impl NaiveBook {
         self.seq += 1;
     }
 
-    fn available(&self, pool: &str) -> i64 {
+    /// The account's clock after a call at `at_ms`: the latest time any call carried.
+    pub(super) fn clock(&mut self, at_ms: TimeMs) -> TimeMs {
+        self.now_ms = self.now_ms.max(at_ms);
+        self.now_ms
+    }
+
+    pub(super) fn available(&self, pool: &str) -> i64 {
         let lots = self.lots.iter().filter(|lot| lot.pool == pool);
         lots.map(|lot| lot.remaining.max(0)).sum()
     }
 
-    fn held(&self, pool: &str) -> Credits {
+    pub(super) fn held(&self, pool: &str) -> Credits {
         let holds = self.holds.values().flatten();
         let open = holds.filter(|h| h.closed.is_none() && h.pool == pool);
         open.map(|h| h.held).sum()
     }
 
     /// The key's latest hold.
-    fn latest(&mut self, key: &str) -> Option<&mut NaiveHold> {
+    pub(super) fn latest(&mut self, key: &str) -> Option<&mut NaiveHold> {
         self.holds.get_mut(key).and_then(|holds| holds.last_mut())
     }
 
@@ -176,7 +157,7 @@ impl NaiveBook {
     }
 
     /// Holds if `available` (read now, or earlier by a racy caller) covers the request.
-    fn hold_if(
+    pub(super) fn hold_if(
         &mut self,
         req: &ReserveRequest,
         available: i64,
@@ -198,7 +179,7 @@ impl NaiveBook {
     }
 
     /// Closes the key's open hold, charging `credits` of it and returning the rest.
-    fn charge(
+    pub(super) fn charge(
         &mut self,
         key: &str,
         credits: Credits,
@@ -218,7 +199,7 @@ impl NaiveBook {
 
     /// The no-dedup bug: a commit for a key whose hold is already closed charges its lots
     /// again, as if it were new.
-    fn charge_again(
+    pub(super) fn charge_again(
         &mut self,
         key: &str,
         credits: Credits,
@@ -266,7 +247,12 @@ impl NaiveBook {
         }
     }
 
-    fn release(&mut self, key: &str, now_ms: TimeMs, out: &mut Vec<Event>) -> ReleaseOutcome {
+    pub(super) fn release(
+        &mut self,
+        key: &str,
+        now_ms: TimeMs,
+        out: &mut Vec<Event>,
+    ) -> ReleaseOutcome {
         let Some(hold) = self.latest(key).filter(|h| h.closed.is_none()) else {
             return ReleaseOutcome::NoHold;
         };
@@ -283,7 +269,12 @@ impl NaiveBook {
         ReleaseOutcome::Released { returned }
     }
 
-    fn grant(&mut self, req: &GrantRequest, now_ms: TimeMs, out: &mut Vec<Event>) -> GrantOutcome {
+    pub(super) fn grant(
+        &mut self,
+        req: &GrantRequest,
+        now_ms: TimeMs,
+        out: &mut Vec<Event>,
+    ) -> GrantOutcome {
         if let Some(&lot) = self.grants.get(&req.key) {
             return GrantOutcome::Granted { lot };
         }
@@ -299,7 +290,7 @@ impl NaiveBook {
     }
 
     /// The first outcome of a key already seen, for the ledgers that keep idempotency.
-    fn repeated_reserve(&mut self, key: &str) -> Option<ReserveOutcome> {
+    pub(super) fn repeated_reserve(&mut self, key: &str) -> Option<ReserveOutcome> {
         if let Some(refused) = self.refused.get(key) {
             return Some(refused.clone());
         }
@@ -310,7 +301,7 @@ impl NaiveBook {
         })
     }
 
-    fn repeated_commit(&mut self, key: &str) -> CommitOutcome {
+    pub(super) fn repeated_commit(&mut self, key: &str) -> CommitOutcome {
         match self.latest(key).and_then(|h| h.closed.map(|c| (c, h.held))) {
             Some(((Closure::Committed, charged), held)) => CommitOutcome::Committed {
                 charged,
@@ -321,7 +312,7 @@ impl NaiveBook {
         }
     }
 
-    fn repeated_release(&mut self, key: &str) -> ReleaseOutcome {
+    pub(super) fn repeated_release(&mut self, key: &str) -> ReleaseOutcome {
         match self.latest(key).and_then(|h| h.closed.map(|c| (c, h.held))) {
             Some(((Closure::Released, _), held)) => ReleaseOutcome::Released { returned: held },
             Some(((closed_by, _), _)) => ReleaseOutcome::HoldClosed { closed_by },
@@ -329,177 +320,7 @@ impl NaiveBook {
         }
     }
 
-    fn is_open(&mut self, key: &str) -> bool {
+    pub(super) fn is_open(&mut self, key: &str) -> bool {
         self.latest(key).is_some_and(|h| h.closed.is_none())
-    }
-}
-
-/// Splits a hold's draws into the part charged (first `credits`, in draw order) and the rest.
-fn split_draws(draws: &[Draw], credits: Credits) -> (DrawList, DrawList) {
-    let mut left = credits;
-    let (mut charged, mut returned) = (DrawList::new(), DrawList::new());
-    for draw in draws {
-        let take = left.min(draw.credits);
-        left -= take;
-        if take > 0 {
-            charged.push(Draw {
-                lot: draw.lot,
-                credits: take,
-            });
-        }
-        if draw.credits > take {
-            returned.push(Draw {
-                lot: draw.lot,
-                credits: draw.credits - take,
-            });
-        }
-    }
-    (charged, returned)
-}
-
-/// One account of a flawed ledger: its naive book and its log.
-struct FlawedAccount {
-    book: Mutex<NaiveBook>,
-    log: Arc<AccountLog>,
-}
-
-/// A ledger with one deliberate bug, for proving that the checker catches it.
-pub struct FlawedLedger {
-    flaw: Flaw,
-    clock: Arc<dyn Clock>,
-    accounts: Vec<FlawedAccount>,
-}
-
-impl FlawedLedger {
-    /// Opens every account (journaling its initial grants to its log).
-    pub fn new(
-        flaw: Flaw,
-        clock: Arc<dyn Clock>,
-        accounts: Vec<(AccountSpec, Arc<AccountLog>)>,
-    ) -> FlawedLedger {
-        let accounts = accounts
-            .into_iter()
-            .map(|(spec, log)| {
-                let (book, events) = NaiveBook::new(log.account(), &spec);
-                log.append(events);
-                FlawedAccount {
-                    book: Mutex::new(book),
-                    log,
-                }
-            })
-            .collect();
-        FlawedLedger {
-            flaw,
-            clock,
-            accounts,
-        }
-    }
-
-    fn account(&self, account: AccountId) -> Result<&FlawedAccount, LedgerError> {
-        self.accounts
-            .get(account as usize)
-            .ok_or(LedgerError::NoSuchAccount(account))
-    }
-
-    /// Runs `op` on the account's book under its lock and journals the events.
-    fn with_book<R>(
-        &self,
-        account: AccountId,
-        op: impl FnOnce(&mut NaiveBook, TimeMs, &mut Vec<Event>) -> R,
-    ) -> Result<R, LedgerError> {
-        let acct = self.account(account)?;
-        let mut events = Vec::new();
-        let mut book = lock(&acct.book);
-        let result = op(&mut book, self.clock.now_ms(), &mut events);
-        // Appended under the book's lock, so the log stays in `seq` order.
-        acct.log.append(events);
-        Ok(result)
-    }
-
-    fn dedup(&self) -> bool {
-        self.flaw != Flaw::NoDedup
-    }
-}
-
-fn lock(book: &Mutex<NaiveBook>) -> MutexGuard<'_, NaiveBook> {
-    book.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-#[async_trait]
-impl Ledger for FlawedLedger {
-    async fn reserve(
-        &self,
-        account: AccountId,
-        req: ReserveRequest,
-    ) -> Result<ReserveOutcome, LedgerError> {
-        let racy_read = if self.flaw == Flaw::Racy {
-            let available = lock(&self.account(account)?.book).available(&req.pool);
-            // The bug: this balance is stale by the time the hold is written below.
-            tokio::task::yield_now().await;
-            Some(available)
-        } else {
-            None
-        };
-        self.with_book(account, |book, now, out| {
-            if self.dedup()
-                && let Some(first) = book.repeated_reserve(&req.key)
-            {
-                return first;
-            }
-            let available = racy_read.unwrap_or_else(|| book.available(&req.pool));
-            book.hold_if(&req, available, now, out)
-        })
-    }
-
-    async fn commit(
-        &self,
-        account: AccountId,
-        key: Key,
-        credits: Credits,
-    ) -> Result<CommitOutcome, LedgerError> {
-        self.with_book(account, |book, now, out| {
-            if book.is_open(&key) {
-                book.charge(&key, credits, now, out)
-            } else if self.dedup() {
-                book.repeated_commit(&key)
-            } else {
-                book.charge_again(&key, credits, now, out)
-            }
-        })
-    }
-
-    async fn release(&self, account: AccountId, key: Key) -> Result<ReleaseOutcome, LedgerError> {
-        self.with_book(account, |book, now, out| {
-            if !book.is_open(&key) {
-                return book.repeated_release(&key);
-            }
-            if self.flaw != Flaw::ChargeFailed {
-                return book.release(&key, now, out);
-            }
-            // The bug: a failed generation is charged in full instead of refunded.
-            let held = book.latest(&key).map_or(0, |h| h.held);
-            book.charge(&key, held, now, out);
-            ReleaseOutcome::Released { returned: held }
-        })
-    }
-
-    async fn grant(
-        &self,
-        account: AccountId,
-        req: GrantRequest,
-    ) -> Result<GrantOutcome, LedgerError> {
-        self.with_book(account, |book, now, out| book.grant(&req, now, out))
-    }
-
-    async fn balance(&self, account: AccountId, pool: String) -> Result<Balance, LedgerError> {
-        let book = lock(&self.account(account)?.book);
-        Ok(Balance {
-            available: book.available(&pool).max(0) as Credits,
-            held: book.held(&pool),
-        })
-    }
-
-    async fn tick(&self, account: AccountId) -> Result<(), LedgerError> {
-        self.account(account).map(|_| ())
     }
 }

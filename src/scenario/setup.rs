@@ -1,9 +1,9 @@
-//! The resolved, validated scenario that the runner consumes.
+//! The resolved, validated scenario that a run is configured from.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::ledger::{AccountId, MONTH_MS, TimeMs};
+use crate::ledger::{AccountId, TimeMs, calendar};
 use crate::pricing::Model;
 
 use super::faults::{Fault, FaultSet};
@@ -12,10 +12,10 @@ use super::thresholds::Thresholds;
 use super::trace::Trace;
 use super::{AgentId, ScenarioError};
 
-/// Everything a run needs, resolved and validated: the vendor model, the accounts and their
-/// agents, how steps arrive and what they are. Built by [`Plan::load`].
+/// Everything a scenario file says, resolved and validated: the vendor model, the accounts
+/// and their agents, how steps arrive and what they are. Built by [`Scenario::load`].
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct Scenario {
     /// The scenario's name (its file stem unless `name` is set), for result directories.
     pub name: String,
     /// The scenario file, so that reports can say where the run came from.
@@ -25,9 +25,9 @@ pub struct Plan {
     /// The seed every agent's RNG derives from (`--seed` overrides the file's).
     pub seed: u64,
     /// Accounts, ids dense from 0 in file order.
-    pub accounts: Vec<AccountPlan>,
+    pub accounts: Vec<AccountSetup>,
     /// Agents, ids dense from 0; each account's agents are consecutive.
-    pub agents: Vec<AgentPlan>,
+    pub agents: Vec<AgentSetup>,
     /// How steps arrive.
     pub arrival: Arrival,
     /// How long the run lasts.
@@ -37,7 +37,7 @@ pub struct Plan {
     /// How long a hold may stay open, in virtual ms, before the account releases it.
     pub ttl_ms: TimeMs,
     /// How virtual time moves.
-    pub clock: ClockPlan,
+    pub clock: ClockSetup,
     /// Limits whose breach makes the run exit 3.
     pub thresholds: Thresholds,
     /// Per-step fault probabilities (including ordinary generation failures). Trace replay
@@ -49,7 +49,7 @@ pub struct Plan {
 
 /// One account to create before the run starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountPlan {
+pub struct AccountSetup {
     /// Dense from 0 in file order.
     pub id: AccountId,
     /// A label for economics reports: the group's `persona`, else its plan, else `packs`.
@@ -68,7 +68,7 @@ pub struct AccountPlan {
 
 /// One user agent: an actor with its own RNG and step script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AgentPlan {
+pub struct AgentSetup {
     /// Dense from 0.
     pub id: AgentId,
     /// The account it spends from.
@@ -79,16 +79,17 @@ pub struct AgentPlan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arrival {
     /// Each agent issues its next step when the previous one is done and it has thought for
-    /// `think_ms` real milliseconds. Throughput is whatever the system sustains.
+    /// `think_ms` virtual milliseconds. Throughput is whatever the system sustains.
     Closed {
-        /// Pause between an agent's steps, real ms.
+        /// Pause between an agent's steps, virtual ms.
         think_ms: u64,
     },
     /// Steps are due at a fixed overall rate, spread round-robin over the agents; each step
-    /// carries its intended send time (`Step::send_at_us`), from which latency is measured,
-    /// so a stall cannot hide behind delayed sends (coordinated omission).
+    /// carries its intended send time (`Step::send_at_us`). Paced, that is real time, from
+    /// which latency is measured, so a stall cannot hide behind delayed sends (coordinated
+    /// omission); in virtual time it is virtual.
     Open {
-        /// Steps per real second across all agents (for a trace: its average rate).
+        /// Steps per second across all agents (for a trace: its average rate).
         rate_per_s: u64,
     },
 }
@@ -135,59 +136,37 @@ impl Default for Generation {
     }
 }
 
-/// How virtual time (what the ledger uses for renewals, expiry and hold timeouts) relates to
-/// real time.
+/// How virtual time (what the ledger uses for renewals, expiry and hold timeouts) moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClockPlan {
-    /// Virtual time at the start of the run. Enabling the `cycle-boundary` fault moves a
-    /// zero start to half a hold ttl before the first month boundary.
+pub struct ClockSetup {
+    /// Virtual time at the start of the run, ms since the Unix epoch: every account starts
+    /// (and counts its billing cycles from) here.
     pub start_ms: TimeMs,
-    /// How fast virtual time runs.
-    pub pace: Pace,
-    start_given: bool,
+    /// Virtual or paced.
+    pub mode: ClockMode,
+    /// The run spans this many calendar months, when set: it ends at the end of the last,
+    /// and its steps are spread evenly over them.
+    pub months: Option<u32>,
 }
 
-/// How fast virtual time runs.
+/// Whether virtual time waits on the wall clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pace {
-    /// Virtual milliseconds per real millisecond.
-    Speedup(u64),
-    /// The run spans this many virtual months; the runner picks the speedup that stretches
-    /// them over the run (for example `months × MONTH_MS / expected real ms`).
-    Months(u32),
+pub enum ClockMode {
+    /// Per-agent virtual clocks that never wait on the wall clock (the default).
+    Virtual,
+    /// The wall clock sped up: for an open-loop load test at a real arrival rate.
+    Paced {
+        /// Virtual ms per real ms; for a run bounded by months, the speedup that stretches
+        /// them over the run's real duration.
+        speedup: u64,
+    },
 }
 
-impl ClockPlan {
-    pub(crate) fn new(start_ms: Option<TimeMs>, pace: Pace) -> ClockPlan {
-        ClockPlan {
-            start_ms: start_ms.unwrap_or(0),
-            pace,
-            start_given: start_ms.is_some(),
-        }
-    }
-
-    /// The virtual ms that the run spans, when the pace fixes it (`months`).
-    pub fn span_ms(&self) -> Option<TimeMs> {
-        match self.pace {
-            Pace::Months(months) => MONTH_MS.checked_mul(u64::from(months)),
-            Pace::Speedup(_) => None,
-        }
-    }
-
-    /// The speedup that spreads the run over `real_ms` real milliseconds: the given speedup,
-    /// or for `months` the span divided by `real_ms` (at least 1).
-    pub fn speedup_over(&self, real_ms: u64) -> u64 {
-        match (self.pace, self.span_ms()) {
-            (Pace::Speedup(speedup), _) => speedup,
-            (Pace::Months(_), Some(span)) => (span / real_ms.max(1)).max(1),
-            (Pace::Months(_), None) => u64::MAX,
-        }
-    }
-
-    fn near_boundary(&mut self, ttl_ms: TimeMs) {
-        if !self.start_given {
-            self.start_ms = MONTH_MS.saturating_sub(ttl_ms / 2);
-        }
+impl ClockSetup {
+    /// When a run bounded by months ends: the end of the last month.
+    pub fn end_ms(&self) -> Option<TimeMs> {
+        let months = self.months?;
+        calendar::add_months(self.start_ms, u64::from(months))
     }
 }
 
@@ -200,7 +179,7 @@ pub enum StepSource {
     Trace(Arc<Trace>),
 }
 
-impl Plan {
+impl Scenario {
     /// The number of steps the run issues, or `None` when agents draw until the runner
     /// stops them (closed arrival bounded by seconds).
     pub fn total_steps(&self) -> Option<u64> {
@@ -256,6 +235,9 @@ impl Plan {
     /// Turns on faults named by `--faults` (see [`FaultSet::enable`]). A trace records its
     /// own faults, so enabling faults on a trace replay is refused.
     pub fn enable_faults(&mut self, faults: &[Fault]) -> Result<(), ScenarioError> {
+        if faults.is_empty() {
+            return Ok(());
+        }
         if let StepSource::Trace(trace) = &self.source {
             return Err(ScenarioError::Unsupported {
                 path: self.path.clone(),
@@ -267,14 +249,7 @@ impl Plan {
             });
         }
         self.faults.enable(faults);
-        self.apply_fault_clock();
         Ok(())
-    }
-
-    pub(crate) fn apply_fault_clock(&mut self) {
-        if self.faults.probability(Fault::CycleBoundary) > 0.0 {
-            self.clock.near_boundary(self.ttl_ms);
-        }
     }
 }
 
@@ -304,31 +279,5 @@ impl Iterator for AllSteps {
         let step = self.gens[agent].next();
         debug_assert_eq!(step.as_ref().map(|s| s.index), Some(index));
         step
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_set_the_speedup_over_the_run() {
-        let months = ClockPlan::new(None, Pace::Months(12));
-        assert_eq!(months.span_ms(), Some(12 * MONTH_MS));
-        assert_eq!(months.speedup_over(4_000), 12 * MONTH_MS / 4_000);
-        assert_eq!(months.speedup_over(0), 12 * MONTH_MS);
-        let fixed = ClockPlan::new(Some(7), Pace::Speedup(1000));
-        assert_eq!((fixed.span_ms(), fixed.speedup_over(4_000)), (None, 1000));
-        assert_eq!(fixed.start_ms, 7);
-    }
-
-    #[test]
-    fn the_boundary_fault_moves_only_an_unset_start() {
-        let mut unset = ClockPlan::new(None, Pace::Speedup(1));
-        unset.near_boundary(60_000);
-        assert_eq!(unset.start_ms, MONTH_MS - 30_000);
-        let mut set = ClockPlan::new(Some(0), Pace::Speedup(1));
-        set.near_boundary(60_000);
-        assert_eq!(set.start_ms, 0);
     }
 }

@@ -9,8 +9,8 @@ use std::sync::{Arc, RwLock};
 
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, SupervisionEvent};
 
-use super::actor::{AccountActor, AccountArgs, AccountMsg};
-use super::types::AccountId;
+use super::account::{AccountActor, AccountArgs, AccountMsg};
+use crate::ledger::AccountId;
 
 /// The current actor of every account, updated by the supervisor after a restart.
 pub struct AccountRefs {
@@ -38,11 +38,6 @@ impl AccountRefs {
     /// How many accounts there are.
     pub fn len(&self) -> usize {
         self.refs.len()
-    }
-
-    /// Whether there are no accounts.
-    pub fn is_empty(&self) -> bool {
-        self.refs.is_empty()
     }
 
     /// How many times an account actor was restarted.

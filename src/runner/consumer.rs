@@ -1,6 +1,7 @@
-//! The journal consumer: reads each account's new events from its log (in `seq` order) and
-//! the agents' step records, feeds both to the online checker, and writes `journal.csv` and
-//! `steps.csv`. One task does all of it, so the checker sees one consistent order per account.
+//! The journal consumer: takes each account's new events from the run's feed (in `seq`
+//! order) and the agents' step records, feeds both to the online checker, and writes
+//! `journal.csv` and `steps.csv`. One task does all of it, so the checker sees one
+//! consistent order per account.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -11,9 +12,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 
 use super::credits::CreditTotals;
+use super::feed::JournalFeed;
 use crate::check::{Checker, Verdict};
 use crate::journal::{JournalError, JournalWriter, StepRecord, StepWriter};
-use crate::ledger::{AccountId, AccountLog, Event, EventKind};
+use crate::ledger::{AccountId, Event, EventKind};
 
 /// What the consumer counted beside the checker's verdict.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,29 +31,26 @@ pub struct SinkCounts {
 }
 
 /// The consumer's state.
-pub struct JournalSink {
-    logs: Vec<Arc<AccountLog>>,
-    /// How many events of each account have been consumed.
-    cursors: Vec<usize>,
+pub struct JournalConsumer {
+    feed: Arc<JournalFeed>,
     /// `None` when the online checker is off.
     checker: Option<Checker>,
     journal: Option<JournalWriter<BufWriter<File>>>,
     steps: Option<StepWriter<BufWriter<File>>>,
     counts: SinkCounts,
-    /// The events of one `drain`, copied out of the account's log so that the log's lock is
-    /// held only for the copy: the account actor appends under that lock, and checking and
-    /// writing under it would stall the actor (and the worker thread it runs on). Reused, so
-    /// a drain allocates nothing once it has grown.
+    /// The events of one `drain`, swapped out of the feed so that its lock is held only for
+    /// the swap: the backend appends under that lock, and checking and writing under it
+    /// would stall the backend. Reused, so a drain allocates nothing once it has grown.
     batch: Vec<Event>,
 }
 
-impl JournalSink {
-    /// A consumer of `logs`, writing into `out_dir` when given.
+impl JournalConsumer {
+    /// A consumer of `feed`, writing into `out_dir` when given.
     pub fn new(
-        logs: Vec<Arc<AccountLog>>,
+        feed: Arc<JournalFeed>,
         online_check: bool,
         out_dir: Option<&Path>,
-    ) -> Result<JournalSink, JournalError> {
+    ) -> Result<JournalConsumer, JournalError> {
         let (journal, steps) = match out_dir {
             Some(dir) => (
                 Some(JournalWriter::new(BufWriter::new(create(
@@ -63,9 +62,8 @@ impl JournalSink {
             ),
             None => (None, None),
         };
-        Ok(JournalSink {
-            cursors: vec![0; logs.len()],
-            logs,
+        Ok(JournalConsumer {
+            feed,
             checker: online_check.then(Checker::new),
             journal,
             steps,
@@ -77,13 +75,7 @@ impl JournalSink {
     /// Consumes whatever the account appended since last time.
     pub fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
         let mut batch = std::mem::take(&mut self.batch);
-        let from = self.cursors[account as usize];
-        let copied = self.logs[account as usize].visit_from(from, |event| {
-            batch.push(event.clone());
-            Ok::<_, std::convert::Infallible>(())
-        });
-        let Ok(len) = copied;
-        self.cursors[account as usize] = len;
+        self.feed.take(account, &mut batch);
         let observed = batch.iter().try_for_each(|event| self.observe(event));
         batch.clear();
         self.batch = batch;
@@ -92,7 +84,7 @@ impl JournalSink {
 
     /// Consumes what every account appended since last time (at the end of a run).
     pub fn drain_all(&mut self) -> Result<(), JournalError> {
-        for account in 0..self.logs.len() {
+        for account in 0..self.feed.accounts() {
             self.drain(account as AccountId)?;
         }
         Ok(())
@@ -165,11 +157,11 @@ const RECV_BATCH: usize = 256;
 /// deterministic run writes the same files. Each channel is read in batches of up to
 /// [`RECV_BATCH`], in the order it was sent.
 pub async fn consume(
-    mut sink: JournalSink,
+    mut sink: JournalConsumer,
     mut notify: UnboundedReceiver<AccountId>,
     mut steps: UnboundedReceiver<SinkInput>,
     mut stop: oneshot::Receiver<()>,
-) -> Result<JournalSink, JournalError> {
+) -> Result<JournalConsumer, JournalError> {
     let mut accounts = Vec::with_capacity(RECV_BATCH);
     let mut records = Vec::with_capacity(RECV_BATCH);
     loop {

@@ -1,0 +1,285 @@
+//! How a run's virtual time moves, by the rule DESIGN.md ("Time") states:
+//!
+//! - Each agent has its own virtual clock. Think times, generation durations and the wait
+//!   for a step's due time advance it; nothing waits on the wall clock.
+//! - Every ledger call carries its agent's clock, and each account acts at the largest time
+//!   any call to it has carried (the seam's rule).
+//! - No agent runs more than `lag_ms` (half a hold ttl) ahead of the slowest agent still
+//!   running: an agent that would pass that horizon waits until the slowest catches up.
+//!   Since a hold is reserved at or after its agent's time, and every other call to the
+//!   account is at most `lag_ms` later than the holder's time, a hold whose generation is
+//!   shorter than `ttl - lag_ms` is never timed out by another agent running ahead; only a
+//!   generation that really outlives its ttl is (the slow-generation fault).
+//! - A run bounded by months never passes their end: an agent's clock stops one
+//!   millisecond short of it, and the run closes every account at the end itself.
+//!
+//! The paced mode replaces all of this by the wall clock sped up ([`RunClock`]), for the one
+//! case that needs it: an open-loop load test at a real arrival rate.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use tokio::sync::Notify;
+
+use super::clock::RunClock;
+use crate::ledger::TimeMs;
+
+/// A run's time: virtual (the default) or paced by the wall clock.
+pub enum RunTime {
+    /// Per-agent virtual clocks, kept within a lag of each other.
+    Virtual(TimeGate),
+    /// The wall clock sped up, shared by every agent.
+    Paced(RunClock),
+}
+
+impl RunTime {
+    /// Agent `slot`'s time for its next call, given its own clock `now_ms`.
+    pub fn now_ms(&self, now_ms: TimeMs) -> TimeMs {
+        match self {
+            RunTime::Virtual(_) => now_ms,
+            RunTime::Paced(clock) => clock.now_ms(),
+        }
+    }
+
+    /// Moves agent `slot` from `now_ms` to `to_ms`: on the gate in virtual time, by sleeping
+    /// in paced time. Returns the agent's new time.
+    pub async fn wait_until(&self, slot: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
+        match self {
+            RunTime::Virtual(gate) => gate.advance(slot, now_ms, to_ms).await,
+            RunTime::Paced(clock) => {
+                tokio::time::sleep_until(clock.instant_of(to_ms)).await;
+                clock.now_ms()
+            }
+        }
+    }
+
+    /// Waits until a step due `due_us` after the start of the run may be sent, and returns
+    /// the agent's new time with, in paced time, the real instant the step was due (from
+    /// which its latency is measured).
+    pub async fn wait_due(
+        &self,
+        slot: usize,
+        now_ms: TimeMs,
+        due_us: u64,
+    ) -> (TimeMs, Option<tokio::time::Instant>) {
+        match self {
+            RunTime::Virtual(gate) => {
+                let due_ms = gate.start_ms.saturating_add(due_us / 1000);
+                (gate.advance(slot, now_ms, due_ms).await, None)
+            }
+            RunTime::Paced(clock) => {
+                let due = clock.instant_of_real_us(due_us);
+                tokio::time::sleep_until(due).await;
+                (clock.now_ms(), Some(due))
+            }
+        }
+    }
+
+    /// Agent `slot` is done.
+    pub fn finish(&self, slot: usize) {
+        if let RunTime::Virtual(gate) = self {
+            gate.finish(slot);
+        }
+    }
+
+    /// The latest time the run reached: the latest agent clock, or the paced clock now.
+    pub fn latest_ms(&self) -> TimeMs {
+        match self {
+            RunTime::Virtual(gate) => gate.latest_ms(),
+            RunTime::Paced(clock) => clock.now_ms(),
+        }
+    }
+}
+
+/// One agent's slot, on its own cache line: agents update their own slot on every advance,
+/// and a shared line would bounce between the worker threads.
+#[repr(align(64))]
+struct Slot {
+    at_ms: AtomicU64,
+}
+
+/// The horizon that keeps agents' virtual clocks within `lag_ms` of the slowest one.
+///
+/// Each agent publishes its clock in its slot. `floor` is a lower bound of the slowest
+/// running agent's clock (finished agents count as `u64::MAX`); it is raised by a scan of
+/// the slots, which an agent runs before it waits, and, while anyone waits, when it may
+/// have been the slowest (its old time was the floor). An agent may advance to `t` once
+/// `t <= floor + lag_ms`. The slowest agent always may, so the run never deadlocks: every
+/// wait is preceded by a scan, and the last agent to scan sees every published clock. A
+/// scan reads every slot, so runs in which nobody waits never pay for one.
+pub struct TimeGate {
+    start_ms: TimeMs,
+    slots: Vec<Slot>,
+    floor: AtomicU64,
+    lag_ms: TimeMs,
+    /// The latest time any agent reached: the end of a run not bounded by months.
+    latest: AtomicU64,
+    /// One millisecond before the months' end, where agents' clocks stop; `u64::MAX` when
+    /// the run is not bounded by months.
+    last_ms: TimeMs,
+    raised: Notify,
+    /// How many agents wait for the floor to rise.
+    waiting: AtomicUsize,
+}
+
+impl TimeGate {
+    /// A gate for `agents` agents starting at `start_ms`, `lag_ms` apart at most, whose
+    /// clocks stop before `end_ms` when given.
+    pub fn new(agents: usize, start_ms: TimeMs, lag_ms: TimeMs, end_ms: Option<TimeMs>) -> Self {
+        let slot = || Slot {
+            at_ms: AtomicU64::new(start_ms),
+        };
+        TimeGate {
+            start_ms,
+            slots: (0..agents).map(|_| slot()).collect(),
+            floor: AtomicU64::new(if agents == 0 { u64::MAX } else { start_ms }),
+            lag_ms: lag_ms.max(1),
+            latest: AtomicU64::new(start_ms),
+            last_ms: end_ms.map_or(u64::MAX, |end| end.saturating_sub(1)),
+            raised: Notify::new(),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// Moves agent `slot`'s clock from `now_ms` to `to_ms` (never back, never past the
+    /// months' end), waiting until that is within the lag of the slowest agent. Returns the
+    /// agent's new time.
+    pub async fn advance(&self, slot: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
+        let to_ms = to_ms.min(self.last_ms);
+        if to_ms <= now_ms {
+            return now_ms;
+        }
+        let old = self.slots[slot].at_ms.swap(to_ms, Ordering::SeqCst);
+        self.latest.fetch_max(to_ms, Ordering::Relaxed);
+        if old <= self.floor.load(Ordering::SeqCst) && self.waiting.load(Ordering::SeqCst) > 0 {
+            self.raise_floor();
+        }
+        if !self.allows(to_ms) {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            self.wait_for_floor(to_ms).await;
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+        to_ms
+    }
+
+    /// Takes a finished agent out of the floor, so that nobody waits for it.
+    pub fn finish(&self, slot: usize) {
+        self.slots[slot].at_ms.store(u64::MAX, Ordering::SeqCst);
+        self.raise_floor();
+    }
+
+    /// The latest time any agent reached.
+    pub fn latest_ms(&self) -> TimeMs {
+        self.latest.load(Ordering::Relaxed)
+    }
+
+    async fn wait_for_floor(&self, to_ms: TimeMs) {
+        loop {
+            let raised = self.raised.notified();
+            tokio::pin!(raised);
+            raised.as_mut().enable();
+            self.raise_floor();
+            if self.allows(to_ms) {
+                return;
+            }
+            raised.await;
+        }
+    }
+
+    fn allows(&self, to_ms: TimeMs) -> bool {
+        to_ms
+            <= self
+                .floor
+                .load(Ordering::SeqCst)
+                .saturating_add(self.lag_ms)
+    }
+
+    /// Recomputes the floor from the slots and wakes the waiters if it rose.
+    fn raise_floor(&self) {
+        let slowest = self
+            .slots
+            .iter()
+            .map(|s| s.at_ms.load(Ordering::SeqCst))
+            .min();
+        let slowest = slowest.unwrap_or(u64::MAX);
+        if self.floor.fetch_max(slowest, Ordering::SeqCst) < slowest {
+            self.raised.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_agent_alone_is_never_held_back() {
+        let gate = TimeGate::new(1, 100, 10, None);
+        assert_eq!(gate.advance(0, 100, 1_000_000).await, 1_000_000);
+        assert_eq!(gate.advance(0, 1_000_000, 5).await, 1_000_000, "never back");
+        assert_eq!(gate.latest_ms(), 1_000_000);
+    }
+
+    #[tokio::test]
+    async fn a_fast_agent_waits_until_the_slow_one_is_within_the_lag() {
+        let gate = Arc::new(TimeGate::new(2, 0, 10, None));
+        let fast = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.advance(0, 0, 50).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(
+            !fast.is_finished(),
+            "50 is more than 10 ahead of agent 1 at 0"
+        );
+        gate.advance(1, 0, 39).await;
+        tokio::task::yield_now().await;
+        assert!(!fast.is_finished(), "39 + 10 is still short of 50");
+        gate.advance(1, 39, 40).await;
+        assert_eq!(fast.await.unwrap(), 50);
+    }
+
+    #[tokio::test]
+    async fn a_finished_agent_holds_nobody_back() {
+        let gate = Arc::new(TimeGate::new(2, 0, 10, None));
+        let waiting = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.advance(0, 0, 1_000).await }
+        });
+        tokio::task::yield_now().await;
+        gate.finish(1);
+        assert_eq!(waiting.await.unwrap(), 1_000);
+    }
+
+    #[tokio::test]
+    async fn clocks_stop_short_of_the_months_end() {
+        let gate = TimeGate::new(1, 0, 10, Some(500));
+        assert_eq!(gate.advance(0, 0, 10_000).await, 499);
+        assert_eq!(gate.latest_ms(), 499);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_agents_advancing_at_random_never_deadlock_and_stay_within_the_lag() {
+        let agents = 64;
+        let gate = Arc::new(TimeGate::new(agents, 0, 25, None));
+        let tasks: Vec<_> = (0..agents)
+            .map(|slot| {
+                let gate = gate.clone();
+                tokio::spawn(async move {
+                    let mut now = 0;
+                    for step in 0..200u64 {
+                        let to = now + (step * 7 + slot as u64 * 13) % 40;
+                        now = gate.advance(slot, now, to).await;
+                        let floor = gate.floor.load(Ordering::SeqCst);
+                        assert!(now <= floor + 25, "agent {slot} at {now}, floor {floor}");
+                    }
+                    gate.finish(slot);
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }
+}
