@@ -1,11 +1,164 @@
-//! `creditsim run` end to end: the shipped scenarios, the report, exit codes, and
-//! deterministic replay.
+//! Runs of the shipped scenarios, in-process on small step counts, and what virtual time
+//! promises; then a few runs through the binary for exit codes, the `--json` shape and
+//! Ctrl-C.
 
 use std::path::Path;
 
+use creditsim::ledger::calendar::add_months;
+use creditsim::ledger::{EventKind, LotSource};
+use creditsim::runner::{OutDir, Overrides};
 use serde_json::Value;
 
-use crate::support::{creditsim, output_within_limit, scenario, temp_dir};
+use crate::support::{
+    Ran, all_faults, assert_same_journal_twice, creditsim, output_within_limit, run, run_path,
+    scenario, temp_dir,
+};
+
+/// Runs a shipped scenario in-process, `steps` steps, and checks that it passed.
+fn run_shipped(name: &str, steps: u64) -> Ran {
+    let overrides = Overrides {
+        steps: Some(steps),
+        no_thresholds: true,
+        ..Overrides::default()
+    };
+    let ran = run(name, overrides);
+    assert!(ran.summary.ok, "{name}: {:?}", ran.violated());
+    assert_eq!(ran.count("steps"), steps, "{name}");
+    ran
+}
+
+#[test]
+fn aytada_refunds_failed_generations() {
+    let ran = run_shipped("aytada", 1200);
+    assert!(ran.count("released") > 0);
+    assert!(ran.count("committed") > ran.count("insufficient"));
+}
+
+#[test]
+fn aibc_blocks_the_free_tier_and_draws_scan_credits() {
+    let ran = run_shipped("aibc", 3000);
+    assert!(ran.count("not_entitled") > 0);
+    assert!(ran.summary.credits["scan"].charged > 0);
+}
+
+#[test]
+fn videodraft_visionary_speech_is_unlimited() {
+    let ran = run_shipped("videodraft", 3000);
+    assert!(ran.count("unlimited") > 0);
+}
+
+#[test]
+fn campaigns_warns_on_a_low_shared_balance() {
+    let ran = run_shipped("campaigns", 5000);
+    assert!(ran.count("warnings") > 0);
+}
+
+#[test]
+fn aistudios_allowances_expire_as_months_pass() {
+    let ran = run_shipped("aistudios", 4000);
+    assert!(ran.summary.credits["credits"].expired > 0);
+    assert!(ran.count("committed") > 0);
+}
+
+#[test]
+fn stress_runs_clean() {
+    let ran = run_shipped("stress", 20_000);
+    assert!(ran.count("committed") > 0);
+}
+
+#[test]
+fn the_paced_open_loop_scenario_measures_from_the_intended_send_time() {
+    let ran = run_shipped("paced", 400);
+    assert!(ran.summary.latency_by_op_us["reserve"].count > 0);
+}
+
+/// How many allowance lots each account was granted, from the journal.
+fn allowances_per_account(dir: &Path) -> std::collections::BTreeMap<u32, u64> {
+    let events = creditsim::journal::read_journal(dir.join("journal.csv")).unwrap();
+    let mut grants = std::collections::BTreeMap::new();
+    for event in events {
+        if let EventKind::Granted {
+            source: LotSource::Allowance,
+            ..
+        } = event.kind
+        {
+            *grants.entry(event.account).or_insert(0) += 1;
+        }
+    }
+    grants
+}
+
+#[test]
+fn a_run_of_n_months_spans_exactly_n_calendar_months_and_grants_n_allowances() {
+    let dir = temp_dir("three-months");
+    let overrides = Overrides {
+        steps: Some(900),
+        out: OutDir::At(dir.clone()),
+        ..Overrides::default()
+    };
+    let ran = run("aibc", overrides);
+    assert!(ran.summary.ok, "{:?}", ran.violated());
+    let start = ran.summary.virtual_start_ms;
+    assert_eq!(Some(ran.summary.virtual_end_ms), add_months(start, 3));
+    let grants = allowances_per_account(&dir);
+    assert!(!grants.is_empty());
+    assert!(grants.values().all(|&n| n == 3), "{grants:?}");
+}
+
+#[test]
+fn a_hundred_steps_with_every_fault_take_no_wall_clock_waits() {
+    // Slow generations outlive a 10-minute ttl and think times are virtual: before virtual
+    // time this run slept for minutes; now it is a hundred steps of work.
+    let ran = run("aytada", all_faults(3, 100));
+    assert!(ran.summary.ok, "{:?}", ran.violated());
+    assert_eq!(ran.count("steps"), 100);
+    assert!(ran.summary.virtual_end_ms > ran.summary.virtual_start_ms);
+}
+
+#[test]
+fn a_hundred_million_ms_of_thinking_finishes_and_reports_the_time_it_spanned() {
+    let dir = temp_dir("thinking");
+    let path = dir.join("think.toml");
+    let text = "vendor = \"aytada\"\n[[accounts]]\ncount = 2\npacks = [\"starter\"]\n\
+                [[workload]]\naction = \"banner\"\n[duration]\nsteps = 20\n\
+                [arrival]\nthink_ms = 100000000\n";
+    std::fs::write(&path, text).unwrap();
+    let ran = run_path(&path, Overrides::default());
+    assert!(ran.summary.ok, "{:?}", ran.violated());
+    let span = ran.summary.virtual_end_ms - ran.summary.virtual_start_ms;
+    assert_eq!(span, 10 * 100_000_000, "each of 2 agents thinks 10 times");
+}
+
+#[test]
+fn the_same_seed_writes_a_byte_identical_journal_in_deterministic_mode() {
+    let journal = assert_same_journal_twice("campaigns", all_faults(7, 400));
+    assert!(journal.len() > 1000, "the journal has events");
+    let other = crate::support::deterministic_journal("campaigns", all_faults(8, 400), "seed-8");
+    assert_ne!(journal, other, "another seed, another journal");
+}
+
+#[test]
+fn the_offline_checker_agrees_with_the_online_one() {
+    let out = temp_dir("offline");
+    let overrides = Overrides {
+        out: OutDir::At(out.clone()),
+        ..all_faults(1, 800)
+    };
+    let ran = run("stress", overrides);
+    assert!(ran.summary.ok, "{:?}", ran.violated());
+    let output = creditsim()
+        .arg("check")
+        .arg(out.join("journal.csv"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(verdict["ok"], true);
+    assert_eq!(verdict["events"], ran.count("events"));
+}
+
+// ---- Through the binary -------------------------------------------------------------------
 
 /// Runs a scenario with `--json` and returns (exit code, parsed summary).
 pub fn run_json(scenario: &Path, extra: &[&str], out: &Path) -> (i32, Value) {
@@ -27,101 +180,42 @@ pub fn run_json(scenario: &Path, extra: &[&str], out: &Path) -> (i32, Value) {
     (output.status.code().unwrap(), summary)
 }
 
-/// Runs a shipped scenario at its own size and checks the report's shape and verdict.
-fn run_shipped(name: &str) -> Value {
-    let out = temp_dir(&format!("run-{name}"));
-    let (code, summary) = run_json(&scenario(name), &["--no-thresholds"], &out);
-    assert_eq!(summary["ok"], true, "{name}: {summary}");
-    assert_eq!(code, 0, "{name}: {summary}");
-    assert_eq!(summary["violations"].as_array().unwrap().len(), 0);
+#[test]
+fn the_json_summary_has_its_documented_shape_and_files_are_written() {
+    let out = temp_dir("json-shape");
+    let (code, summary) = run_json(&scenario("aytada"), &["--steps", "200"], &out);
+    assert_eq!(code, 0, "{summary}");
+    for field in [
+        "ok",
+        "violations",
+        "counts",
+        "credits",
+        "invariants",
+        "reproduce",
+    ] {
+        assert!(!summary[field].is_null(), "{field}: {summary}");
+    }
     for field in ["cycles_per_s", "steps_per_s"] {
         assert!(
             summary["throughput"][field].as_f64().unwrap() > 0.0,
-            "{name}: {field}"
+            "{field}"
         );
     }
     for p in ["p50", "p90", "p99", "p999", "max"] {
-        assert!(summary["latency_us"][p].is_u64(), "{name}: latency {p}");
+        assert!(summary["latency_us"][p].is_u64(), "latency {p}");
     }
-    assert!(summary["counts"]["steps"].as_u64().unwrap() > 0);
+    for field in [
+        "virtual_start_ms",
+        "virtual_end_ms",
+        "interrupted",
+        "stalled",
+        "backend",
+    ] {
+        assert!(summary.get(field).is_some(), "{field}: {summary}");
+    }
     for file in ["summary.json", "latency.csv", "journal.csv", "steps.csv"] {
-        assert!(out.join(file).is_file(), "{name}: {file} written");
+        assert!(out.join(file).is_file(), "{file} written");
     }
-    summary
-}
-
-fn count(summary: &Value, name: &str) -> u64 {
-    summary["counts"][name].as_u64().unwrap()
-}
-
-#[test]
-fn aytada_refunds_failed_generations() {
-    let summary = run_shipped("aytada");
-    assert!(count(&summary, "released") > 0, "{summary}");
-    assert!(
-        count(&summary, "committed") > count(&summary, "insufficient"),
-        "{summary}"
-    );
-}
-
-#[test]
-fn aibc_blocks_the_free_tier_and_draws_scan_credits() {
-    let summary = run_shipped("aibc");
-    assert!(count(&summary, "not_entitled") > 0, "{summary}");
-    assert!(
-        summary["credits"]["scan"]["charged"].as_u64().unwrap() > 0,
-        "{summary}"
-    );
-}
-
-#[test]
-fn videodraft_visionary_speech_is_unlimited() {
-    let summary = run_shipped("videodraft");
-    assert!(count(&summary, "unlimited") > 0, "{summary}");
-}
-
-#[test]
-fn campaigns_warns_on_a_low_shared_balance() {
-    let summary = run_shipped("campaigns");
-    assert!(count(&summary, "warnings") > 0, "{summary}");
-}
-
-#[test]
-fn aistudios_allowances_expire_as_months_pass() {
-    let summary = run_shipped("aistudios");
-    assert!(
-        summary["credits"]["credits"]["expired"].as_u64().unwrap() > 0,
-        "{summary}"
-    );
-    assert!(count(&summary, "committed") > 0, "{summary}");
-}
-
-#[test]
-fn stress_runs_clean() {
-    let summary = run_shipped("stress");
-    assert!(count(&summary, "committed") > 0, "{summary}");
-}
-
-#[test]
-fn the_same_seed_writes_a_byte_identical_journal_in_deterministic_mode() {
-    let journal = |tag: &str| -> Vec<u8> {
-        let out = temp_dir(tag);
-        let args = [
-            "--deterministic",
-            "--seed",
-            "7",
-            "--steps",
-            "400",
-            "--faults",
-            "all",
-        ];
-        let (code, summary) = run_json(&scenario("campaigns"), &args, &out);
-        assert_eq!(code, 0, "{summary}");
-        std::fs::read(out.join("journal.csv")).unwrap()
-    };
-    let first = journal("det-a");
-    assert!(first.len() > 1000, "the journal has events");
-    assert_eq!(first, journal("det-b"));
 }
 
 #[test]
@@ -141,11 +235,8 @@ fn a_breached_threshold_exits_3() {
 fn a_malformed_scenario_exits_2_naming_file_line_and_field() {
     let dir = temp_dir("bad-scenario");
     let path = dir.join("bad.toml");
-    std::fs::write(
-        &path,
-        "vendor = \"aytada\"\n[[workload]]\naction = \"ad\"\nwieght = 3\n",
-    )
-    .unwrap();
+    let text = "vendor = \"aytada\"\n[[workload]]\naction = \"ad\"\nwieght = 3\n";
+    std::fs::write(&path, text).unwrap();
     let output = creditsim().arg("run").arg(&path).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -154,21 +245,51 @@ fn a_malformed_scenario_exits_2_naming_file_line_and_field() {
 }
 
 #[test]
-fn the_offline_checker_agrees_with_the_online_one() {
-    let out = temp_dir("offline");
-    let args = ["--steps", "800", "--faults", "all", "--no-thresholds"];
-    let (code, summary) = run_json(&scenario("stress"), &args, &out);
-    assert_eq!(code, 0, "{summary}");
+fn steps_on_a_trace_scenario_are_refused() {
+    let dir = temp_dir("trace-steps");
+    let accounts = "[[accounts]]\ncount = 2\npacks = [\"starter\"]\n";
+    let generator = dir.join("gen.toml");
+    let workload = "[[workload]]\naction = \"banner\"\n";
+    std::fs::write(
+        &generator,
+        format!("vendor = \"aytada\"\n{accounts}{workload}"),
+    )
+    .unwrap();
+    let trace = dir.join("t.csv");
+    let generated = creditsim()
+        .arg("generate")
+        .arg(&generator)
+        .arg("--out")
+        .arg(&trace)
+        .status();
+    assert!(generated.unwrap().success());
+    let path = dir.join("replay.toml");
+    let replay = format!("vendor = \"aytada\"\ntrace = \"t.csv\"\n{accounts}");
+    std::fs::write(&path, replay).unwrap();
+    let replayed = creditsim()
+        .arg("run")
+        .arg(&path)
+        .args(["--out"])
+        .arg(&dir)
+        .output();
+    assert_eq!(
+        replayed.unwrap().status.code(),
+        Some(0),
+        "the trace replays"
+    );
     let output = creditsim()
-        .arg("check")
-        .arg(out.join("journal.csv"))
-        .arg("--json")
+        .arg("run")
+        .arg(&path)
+        .args(["--steps", "10", "--out"])
+        .arg(&dir)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(verdict["ok"], true);
-    assert_eq!(verdict["events"], summary["counts"]["events"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--steps") && stderr.contains("trace"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -176,21 +297,18 @@ fn ctrl_c_stops_cleanly_and_still_writes_the_partial_results() {
     let out = temp_dir("ctrl-c");
     let child = creditsim()
         .arg("run")
-        .arg(scenario("aistudios"))
+        .arg(scenario("paced"))
         .args(["--json", "--out"])
         .arg(&out)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(std::time::Duration::from_millis(800));
     let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    assert!(killed.unwrap().success());
     let output = child.wait_with_output().unwrap();
     assert_eq!(
         output.status.code(),

@@ -6,6 +6,9 @@ use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use creditsim::ledger::{AccountId, Event, EventSink, TimeMs, calendar};
+use creditsim::report::{Summary, write_results};
+use creditsim::runner::{self, OutDir, Overrides, RunConfig};
+use creditsim::scenario::Fault;
 
 /// An event sink that keeps every event, for tests that look at what a backend journaled.
 #[derive(Default)]
@@ -74,4 +77,97 @@ pub fn output_within_limit(command: &mut Command) -> Output {
             panic!("{command:?} did not finish within {COMMAND_LIMIT:?}");
         }
     }
+}
+
+/// What one in-process run produced.
+pub struct Ran {
+    /// Its summary, as `run --json` prints it.
+    pub summary: Summary,
+}
+
+impl Ran {
+    /// An outcome count of the summary (`committed`, `warnings`, ...).
+    pub fn count(&self, name: &str) -> u64 {
+        self.summary.counts[name]
+    }
+
+    /// The invariants the run's checker found violated, by name, with repeats.
+    pub fn violated(&self) -> Vec<String> {
+        let violations = self.summary.violations.iter();
+        violations.map(|v| v.invariant.to_string()).collect()
+    }
+}
+
+/// Runs the shipped scenario `name` in-process with `overrides`, to the end. Results are
+/// discarded unless `overrides.out` says where to write them.
+pub fn run(name: &str, overrides: Overrides) -> Ran {
+    run_path(&scenario(name), overrides)
+}
+
+/// Runs the scenario at `path` in-process with `overrides`, to the end.
+pub fn run_path(path: &std::path::Path, overrides: Overrides) -> Ran {
+    let mut overrides = overrides;
+    if overrides.out == OutDir::Default {
+        overrides.out = OutDir::Discard;
+    }
+    let config = RunConfig::load(path, overrides).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(dir) = &config.out_dir {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let runtime = runner::runtime(&config).unwrap();
+    let result = runtime
+        .block_on(runner::run(&config, std::future::pending()))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let summary = Summary::new(&config, &result);
+    if let Some(dir) = &config.out_dir {
+        write_results(dir, &summary, &result).unwrap();
+    }
+    Ran { summary }
+}
+
+/// Overrides for a run of `steps` steps with every fault, seed `seed`, no thresholds.
+pub fn all_faults(seed: u64, steps: u64) -> Overrides {
+    Overrides {
+        seed: Some(seed),
+        steps: Some(steps),
+        faults: Fault::ALL.to_vec(),
+        no_thresholds: true,
+        ..Overrides::default()
+    }
+}
+
+/// Runs `check` for every seed in `seeds`, naming the seed when one fails.
+pub fn for_each_seed(seeds: std::ops::RangeInclusive<u64>, check: impl Fn(u64)) {
+    for seed in seeds {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(seed)));
+        if let Err(panic) = outcome {
+            eprintln!("seed {seed} failed");
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// The `journal.csv` a deterministic run of `name` with `overrides` writes.
+pub fn deterministic_journal(name: &str, overrides: Overrides, tag: &str) -> Vec<u8> {
+    let dir = temp_dir(tag);
+    let overrides = Overrides {
+        deterministic: true,
+        out: OutDir::At(dir.clone()),
+        ..overrides
+    };
+    let ran = run(name, overrides);
+    assert!(ran.summary.ok, "{tag}: {:?}", ran.violated());
+    std::fs::read(dir.join("journal.csv")).unwrap()
+}
+
+/// Asserts that two deterministic runs of `name` with `overrides` write the same journal,
+/// and returns it.
+pub fn assert_same_journal_twice(name: &str, overrides: Overrides) -> Vec<u8> {
+    let first = deterministic_journal(name, overrides.clone(), &format!("{name}-first"));
+    let second = deterministic_journal(name, overrides, &format!("{name}-second"));
+    assert!(
+        first == second,
+        "{name}: two runs of one seed wrote different journals"
+    );
+    first
 }
