@@ -1,4 +1,4 @@
-//! The invariant checker (I1–I7 of DESIGN.md). It trusts nothing the ledger says: it rebuilds
+//! The invariant checker (I1–I8 of DESIGN.md). It trusts nothing the ledger says: it rebuilds
 //! every lot, pool and hold from the journal events and checks each event against that
 //! rebuilt state, then holds the ledger to what the user agents were told.
 //!
@@ -35,6 +35,9 @@
 //! - **I7** an agent told it was charged `x` was charged exactly `x`; one told it was not
 //!   charged was charged nothing; one without a definite answer (`Told::Unknown`) accepts
 //!   either; and when steps are given, every charged key has a step.
+//! - **I8** a reserve refused as `Insufficient` asked for more than the pool's rebuilt
+//!   balance at that event (a database that reports a serialization failure as
+//!   "insufficient" breaks it).
 
 mod agents;
 mod replay;

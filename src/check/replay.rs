@@ -6,7 +6,7 @@
 
 use super::state::{Account, At, Hold, KeyState, Lot, Opening, Pool};
 use super::verdict::{Invariant, Violation, Violations};
-use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId};
+use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId, Rejection};
 
 /// Reports violations for one event.
 pub(super) struct Report<'a> {
@@ -51,7 +51,16 @@ impl Account {
                 draws,
                 ..
             } => self.reserved(key, pool, *credits, draws, out),
-            EventKind::Rejected { key, .. } => self.opened(key, Opening::Rejected, out),
+            EventKind::Rejected {
+                key,
+                pool,
+                credits,
+                reason,
+                ..
+            } => {
+                self.deserved(key, pool, *credits, reason, out);
+                self.opened(key, Opening::Rejected, out)
+            }
             EventKind::Unlimited { key, .. } => self.opened(key, Opening::Unlimited, out),
             EventKind::Committed {
                 key,
@@ -158,6 +167,31 @@ impl Account {
             }
         };
         self.pools[lot_pool].remaining += i128::from(credits);
+    }
+
+    /// I8: a reserve refused as insufficient must have asked for more than the pool held
+    /// at that point of the journal. (Whether a plan excludes an action is in the
+    /// scenario, not the journal, so a `NotEntitled` refusal is not judged here.)
+    fn deserved(
+        &mut self,
+        key: &Key,
+        pool: &str,
+        credits: Credits,
+        reason: &Rejection,
+        out: &mut Report<'_>,
+    ) {
+        let Rejection::Insufficient { .. } = reason else {
+            return;
+        };
+        let held = self.pools.iter().find(|p| p.name == pool);
+        let available = held.map_or(0, |p| p.remaining);
+        if i128::from(credits) <= available {
+            let msg = format!(
+                "reserve of key {key} refused as insufficient for {credits} credits while \
+                 pool {pool} held {available}"
+            );
+            out.violation(Invariant::I8, Some(key), msg);
+        }
     }
 
     /// Records the first use of a key; a second one means a request was applied twice.

@@ -25,11 +25,14 @@ pub enum Invariant {
     I6,
     /// What agents were told they paid equals what the ledger charged.
     I7,
+    /// A rejection is deserved: `Insufficient` only when the pool really held less than
+    /// the request at that point of the journal.
+    I8,
 }
 
 impl Invariant {
     /// Every invariant, in order, so that counts list all of them, zeros included.
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 8] = [
         Invariant::I1,
         Invariant::I2,
         Invariant::I3,
@@ -37,6 +40,7 @@ impl Invariant {
         Invariant::I5,
         Invariant::I6,
         Invariant::I7,
+        Invariant::I8,
     ];
 
     /// A few words saying what the invariant protects, for people reading a verdict.
@@ -49,6 +53,7 @@ impl Invariant {
             Invariant::I5 => "charges within the quote",
             Invariant::I6 => "no hold left open",
             Invariant::I7 => "user's view agrees with the ledger",
+            Invariant::I8 => "rejections deserved",
         }
     }
 
@@ -127,7 +132,7 @@ impl Ord for Ranked {
 pub(crate) struct Violations {
     kept: BinaryHeap<Ranked>,
     cap: usize,
-    counts: [u64; 7],
+    counts: [u64; Invariant::ALL.len()],
 }
 
 impl Violations {
@@ -135,7 +140,7 @@ impl Violations {
         Violations {
             kept: BinaryHeap::new(),
             cap,
-            counts: [0; 7],
+            counts: [0; Invariant::ALL.len()],
         }
     }
 

@@ -47,7 +47,7 @@ pub enum Command {
     /// Replay a scenario against the ledger, check the invariants, and report throughput and
     /// latency.
     Run(run::Args),
-    /// Check a saved journal (and the agents' steps) against the invariants I1-I7.
+    /// Check a saved journal (and the agents' steps) against the invariants I1-I8.
     Check(check::Args),
 }
 

@@ -96,7 +96,7 @@ fn the_clean_run_holds_every_invariant() {
     assert!(verdict.ok(), "{:#?}", verdict.violations);
     assert!(verdict.violations.is_empty());
     assert!(verdict.counts.values().all(|&n| n == 0));
-    assert_eq!(verdict.counts.len(), 7);
+    assert_eq!(verdict.counts.len(), Invariant::ALL.len());
     assert_eq!(verdict.events, 15);
     assert_eq!(verdict.steps, 7);
     assert_eq!(verdict.accounts, 2);
@@ -404,6 +404,36 @@ fn i6_a_hold_left_open() {
             Some(5),
             "hold a0-s3 (4 credits) was never closed",
         )],
+    );
+}
+
+#[test]
+fn i8_an_insufficient_reply_while_the_pool_had_enough() {
+    // The clean run refuses 500 credits with 93 available; a refusal of 90 is undeserved.
+    let mut kinds = clean_account_0();
+    let EventKind::Rejected { credits, .. } = &mut kinds[7] else {
+        panic!("event 7 of the clean account is its rejection")
+    };
+    *credits = 90;
+    let verdict = check(&with_account_0(kinds), &[]);
+    assert_violations(
+        &verdict,
+        &[want(
+            Invariant::I8,
+            0,
+            Some("a0-s4"),
+            Some(7),
+            "refused as insufficient for 90 credits while pool credits held 93",
+        )],
+    );
+    let mut exact = clean_account_0();
+    let EventKind::Rejected { credits, .. } = &mut exact[7] else {
+        unreachable!()
+    };
+    *credits = 94;
+    assert!(
+        check(&with_account_0(exact), &[]).ok(),
+        "94 of 93 is deserved"
     );
 }
 
