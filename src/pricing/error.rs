@@ -37,6 +37,16 @@ pub enum PricingError {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A supplied value is refused: it names nothing, or the document already gives it.
+    #[error("{vendor}: cannot supply {what}: {message}")]
+    Supplied {
+        /// Vendor id.
+        vendor: String,
+        /// What was supplied (`plan pro`, `currency`).
+        what: String,
+        /// Why it is refused.
+        message: String,
+    },
     /// The vendor has no such action.
     #[error("{vendor} has no action `{action}`: expected one of {valid}")]
     UnknownAction {

@@ -6,6 +6,8 @@
 //! - `load`: parsing, with errors that name file, line, column and field, and validation.
 //! - `quote`: parameters checked against their declarations, and the cost arithmetic.
 //! - `claims`: `audit`, the document's own numbers recomputed by the model.
+//! - `draw`: how the actual cost of a variable-cost action is drawn from its range.
+//! - `supplied`: values the document lacks (prices), supplied by the analyst.
 //! - `builtin`: the five vendor files, embedded with `include_str!`.
 //!
 //! The five vendor files live in `scenarios/models/<id>.toml`. A copy with one price changed
@@ -14,10 +16,12 @@
 
 mod builtin;
 mod claims;
+mod draw;
 mod error;
 mod load;
 mod quote;
 pub mod schema;
+mod supplied;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,11 +30,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use claims::{ClaimResult, Verdict};
+pub use draw::{CostDraw, CostSampler, MeanOutOfRange};
 pub use error::PricingError;
 pub(crate) use error::list as list_ids;
 pub use schema::{
     Action, Amount, Claim, Pack, Param, Period, Plan, Pool, Price, Refresh, Rounding, Validity,
 };
+pub use supplied::Supplied;
 
 /// Action parameters as given on the command line or in a scenario (`scenes=5`).
 pub type Params = BTreeMap<String, String>;
