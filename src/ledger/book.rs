@@ -12,7 +12,6 @@ mod pools;
 mod time;
 mod timeouts;
 
-use self::apply::RENEW_PREFIX;
 use self::keys::{Hold, HoldState, KeyRecord, KeyTable, RecordKind};
 pub use self::pool::Lot;
 use self::pool::Pool;
@@ -345,7 +344,7 @@ impl Book {
     ) -> GrantOutcome {
         self.advance_into(now_ms, events);
         let now_ms = self.now_ms;
-        if req.key.starts_with(RENEW_PREFIX) {
+        if req.key.starts_with(RENEWAL_KEY_PREFIX) {
             GrantOutcome::KeyConflict
         } else {
             match self.keys.live(&req.key, now_ms, self.spec.key_retention_ms) {

@@ -20,7 +20,6 @@ use crate::ledger::{
 use crate::pricing::Quote;
 use crate::scenario::{Fault, Step, StepGen, trace::encode_params};
 
-use super::consumer::SinkInput;
 use super::context::{Count, RunContext, Tally};
 use super::faults::{CallFaults, CallStats, call_with_faults};
 use super::latency::Op;
@@ -124,7 +123,7 @@ impl Actor for UserAgent {
         if !records.is_empty() {
             // A closed receiver means the run is being torn down; the records have nowhere
             // to go.
-            let _ = state.ctx.records.send(SinkInput::Steps(records));
+            let _ = state.ctx.records.send(records);
         }
         if done {
             state.ctx.time.finish(state.slot);

@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::journal::StepRecord;
 use crate::ledger::{Crashable, GrantRequest, Ledger, TimeMs};
 use crate::pricing::Model;
 
-use super::consumer::SinkInput;
 use super::latency::LatencyRecorder;
 use super::time::RunTime;
 use super::watchdog::Watchdog;
@@ -177,7 +177,7 @@ pub struct RunContext {
     /// Outcomes.
     pub counters: Counters,
     /// Where step records go.
-    pub records: UnboundedSender<SinkInput>,
+    pub records: UnboundedSender<Vec<StepRecord>>,
     /// Raised to stop the agents (end of a timed run, or Ctrl-C).
     pub stop: AtomicBool,
     /// Raised when the stop came from Ctrl-C.
