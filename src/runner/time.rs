@@ -154,9 +154,8 @@ impl TimeGate {
             self.raise_floor();
         }
         if !self.allows(to_ms) {
-            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let _waiting = Waiting::enter(&self.waiting);
             self.wait_for_floor(to_ms).await;
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
         to_ms
     }
@@ -204,6 +203,23 @@ impl TimeGate {
         if self.floor.fetch_max(slowest, Ordering::SeqCst) < slowest {
             self.raised.notify_waiters();
         }
+    }
+}
+
+/// One agent counted as waiting for the floor, for as long as this lives: dropped when the
+/// wait ends or when the agent gives it up (a stopped run drops its waits).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
