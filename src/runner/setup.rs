@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use crate::accounts::{self, KEY_RETENTION_MS, Purchase};
 use crate::backends::{self, Started};
+use crate::ledger::calendar;
 use crate::ledger::{AccountId, AccountSpec, EventSink, GrantRequest, TimeMs};
-use crate::scenario::{ClockMode, Scenario};
+use crate::scenario::{ClockMode, Scenario, limits};
 
 use super::RunError;
 use super::clock::RunClock;
@@ -76,10 +77,13 @@ pub async fn start_ledger(
     Ok(started)
 }
 
-/// The run's time: a gate over the agents' virtual clocks, or the paced clock.
+/// The run's time: a gate over the agents' virtual clocks, or the paced clock. Clocks stop
+/// short of the months' end, or of the horizon every run has (`limits::MAX_MONTHS` after
+/// the start), so that no account ever sees more renewals than that.
 pub fn run_time(scenario: &Scenario) -> RunTime {
     let clock = scenario.clock;
-    let end_ms = clock.end_ms();
+    let horizon_ms = calendar::add_months(clock.start_ms, u64::from(limits::MAX_MONTHS));
+    let end_ms = clock.end_ms().or(horizon_ms);
     match clock.mode {
         ClockMode::Virtual => {
             let lag_ms = lag_ms(scenario.ttl_ms);

@@ -27,7 +27,7 @@ use accounts::accounts;
 use steps::{drawn_steps, params, traced_steps};
 use values::*;
 
-pub use accounts::{DEFAULT_ACCOUNTS, MAX_ACCOUNTS};
+pub use accounts::DEFAULT_ACCOUNTS;
 pub use steps::DEFAULT_STEPS;
 
 /// Hold ttl when a scenario has no `[hold]`, virtual ms.
