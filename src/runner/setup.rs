@@ -14,7 +14,7 @@ use super::clock::RunClock;
 use super::config::RunConfig;
 use super::faults::RETRY_WINDOW_MS;
 use super::feed::JournalFeed;
-use super::time::{RunTime, TimeGate};
+use super::time::{AccountGates, RunTime};
 
 /// Each account's terms and the packs it buys at the start, in account order.
 pub struct Accounts {
@@ -87,8 +87,9 @@ pub fn run_time(scenario: &Scenario) -> RunTime {
     match clock.mode {
         ClockMode::Virtual => {
             let lag_ms = lag_ms(scenario.ttl_ms);
-            let gate = TimeGate::new(scenario.agents.len(), clock.start_ms, lag_ms, end_ms);
-            RunTime::Virtual(gate)
+            let accounts: Vec<u32> = scenario.agents.iter().map(|a| a.account).collect();
+            let (count, start) = (scenario.accounts.len(), clock.start_ms);
+            RunTime::Virtual(AccountGates::new(&accounts, count, start, lag_ms, end_ms))
         }
         ClockMode::Paced { speedup } => {
             RunTime::Paced(RunClock::start(speedup, clock.start_ms, end_ms))
