@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use creditsim::backends::postgres::scratch::{FAST_SETTINGS, ScratchServer};
-use creditsim::backends::{DatabaseOptions, LedgerKind, PostgresLedger, Strategy};
+use creditsim::backends::{DatabaseOptions, PostgresLedger, Strategy};
 use creditsim::ledger::*;
 use creditsim::runner::Overrides;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -256,4 +256,154 @@ fn each_correct_strategy_answers_and_journals_exactly_as_book_does() {
             );
         }
     });
+}
+
+/// Overrides for a stress run with every fault on the ledger `kind` at `url`.
+fn on_database(kind: &str, url: &str, seed: u64, steps: u64) -> Overrides {
+    Overrides {
+        ledger: kind.parse().unwrap(),
+        database: options(url),
+        ..all_faults(seed, steps)
+    }
+}
+
+#[test]
+fn each_correct_strategy_passes_stress_with_every_fault() {
+    let Some(url) = database_url() else { return };
+    for kind in ["postgres", "postgres-serializable", "postgres-conditional"] {
+        let ran = run("stress", on_database(kind, &url, 3, 3000));
+        assert_eq!(ran.violated(), Vec::<String>::new(), "{kind}");
+        for injected in [
+            "retries",
+            "duplicates",
+            "crashes",
+            "key_conflicts",
+            "timed_out",
+        ] {
+            assert!(
+                ran.count(injected) > 0,
+                "{kind}: no {injected}: {:?}",
+                ran.summary.counts
+            );
+        }
+        let backend = &ran.summary.backend;
+        assert!(backend["killed_mid_transaction"] > 0, "{kind}: {backend:?}");
+        assert_eq!(backend["retries_exhausted"], 0, "{kind}: {backend:?}");
+    }
+}
+
+/// Runs stress on a flawed strategy with every fault, and asserts it is caught breaking
+/// `invariant`.
+fn caught(kind: &str, invariant: &str) {
+    let Some(url) = database_url() else { return };
+    let ran = run("stress", on_database(kind, &url, 1, 6000));
+    assert!(!ran.summary.ok, "{kind} passed");
+    let found = ran.violated();
+    assert!(
+        found.iter().any(|i| i == invariant),
+        "{kind} should break {invariant}: {found:?}"
+    );
+}
+
+#[test]
+fn the_racy_strategy_is_caught_overdrawing() {
+    caught("postgres-racy", "I1");
+}
+
+#[test]
+fn the_no_dedup_strategy_is_caught_charging_twice() {
+    caught("postgres-no-dedup", "I2");
+}
+
+#[test]
+fn the_misreport_strategy_is_caught_refusing_undeserved() {
+    caught("postgres-misreport", "I8");
+}
+
+/// How many rows `sql` counts on the database at `url`.
+fn count(url: &str, sql: &str) -> i64 {
+    runtime().block_on(async { connect(url).await.query_one(sql, &[]).await.unwrap().get(0) })
+}
+
+/// Runs `sql` on the database at `url`.
+fn execute(url: &str, sql: &str) {
+    runtime().block_on(async { connect(url).await.batch_execute(sql).await.unwrap() })
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+#[test]
+fn the_run_schema_is_kept_for_inspection_unless_dropped() {
+    let Some(url) = database_url() else { return };
+    for (schema, drop) in [("kept_for_a_look", false), ("dropped_at_the_end", true)] {
+        let mut overrides = on_database("postgres", &url, 1, 300);
+        overrides.database.schema = Some(schema.to_string());
+        overrides.database.drop = drop;
+        let ran = run("stress", overrides);
+        assert!(ran.summary.ok);
+        let exists = format!("SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'");
+        assert_eq!(count(&url, &exists), i64::from(!drop), "{schema}");
+        if !drop {
+            let events = format!("SELECT count(*) FROM {schema}.events");
+            assert_eq!(count(&url, &events) as u64, ran.count("events"));
+            execute(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
+#[test]
+fn a_server_restarted_mid_run_loses_and_doubles_nothing() {
+    if database_url().is_none() {
+        return;
+    }
+    let server = ScratchServer::start(FAST_SETTINGS).unwrap();
+    let url = server.url();
+    let mut overrides = on_database("postgres", &url, 5, 4000);
+    overrides.database.schema = Some("restarted".into());
+    let restarted = std::thread::scope(|scope| {
+        let restarter = scope.spawn(|| restart_once_busy(&server, "restarted", 2000));
+        let ran = run("stress", overrides);
+        (ran, restarter.join().unwrap())
+    });
+    let (ran, restarted) = restarted;
+    assert!(restarted, "the run ended before the server was restarted");
+    assert_eq!(ran.violated(), Vec::<String>::new());
+    let backend = &ran.summary.backend;
+    assert!(
+        backend["connection_errors"] + backend["reconnect_waits"] > 0,
+        "{backend:?}"
+    );
+    assert!(ran.count("retries") > 0);
+}
+
+/// Waits until the schema's journal holds `events` events, then restarts the server.
+/// Whether it restarted it.
+fn restart_once_busy(server: &ScratchServer, schema: &str, events: i64) -> bool {
+    let sql = format!(
+        "SELECT CASE WHEN to_regclass('{schema}.events') IS NULL THEN 0 \
+         ELSE (SELECT count(*) FROM {schema}.events) END"
+    );
+    let runtime = runtime();
+    let busy = runtime.block_on(async {
+        let client = connect(&server.url()).await;
+        // Bounded: a run that never gets this busy ends the wait instead of hanging it.
+        for _ in 0..20_000 {
+            let seen: i64 = client
+                .query_one(&sql, &[])
+                .await
+                .map_or(0, |row| row.get(0));
+            if seen >= events {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        false
+    });
+    busy && server.restart().is_ok()
 }

@@ -92,8 +92,10 @@ impl PostgresLedger {
     ) -> Result<O, LedgerError> {
         let unavailable = |why: String| LedgerError::Unavailable { account, why };
         let mut refuse = false;
+        // One connection for every attempt: waiting for a free one again after each conflict
+        // would put a contended call at the back of the pool's queue every time.
+        let mut client = self.client(account).await?;
         for attempt in 1..=MAX_ATTEMPTS {
-            let mut client = self.client(account).await?;
             let kill =
                 self.armed[account as usize].swap(false, std::sync::atomic::Ordering::Relaxed);
             let rows = match self
