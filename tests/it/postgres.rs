@@ -421,3 +421,41 @@ fn restart_once_busy(server: &ScratchServer, schema: &str, holds: i64) -> bool {
     });
     busy && server.restart().is_ok()
 }
+
+#[test]
+fn a_database_ledger_without_a_database_is_refused_with_what_to_pass() {
+    let mut command = crate::support::creditsim();
+    let scenario = crate::support::scenario("stress");
+    command.args([
+        "run",
+        scenario.to_str().unwrap(),
+        "--ledger",
+        "postgres",
+        "--steps",
+        "10",
+    ]);
+    let output = crate::support::output_within_limit(command.env_remove("DATABASE_URL"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--database-url") && stderr.contains("DATABASE_URL"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_database_run_cannot_be_deterministic() {
+    let mut command = crate::support::creditsim();
+    let scenario = crate::support::scenario("stress");
+    let args = [
+        "run",
+        scenario.to_str().unwrap(),
+        "--ledger",
+        "postgres-conditional",
+    ];
+    command.args(args).arg("--deterministic");
+    let output = crate::support::output_within_limit(&mut command);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--deterministic"), "{stderr}");
+}

@@ -165,7 +165,7 @@ impl PostgresLedger {
         }
     }
 
-    /// Sends the call's statement (for the racy flaw, after a separate read of the lots).
+    /// Sends the call's statement.
     async fn execute(
         &self,
         client: &mut Object,
@@ -179,34 +179,7 @@ impl PostgresLedger {
         let (id, at) = (account as i32, big(at_ms));
         let (lock, conditional, dedup) = (s.locks(), s.conditional(), s.dedup());
         match call {
-            Call::Reserve(req) => {
-                let stale: Option<Vec<i64>> = match s {
-                    Strategy::Racy => {
-                        let peek = client.prepare_cached(PEEK).await?;
-                        let row = client.query_one(&peek, &[&id, &req.pool.as_str()]).await?;
-                        // The bug: what was read here is stale by the time it is written.
-                        tokio::task::yield_now().await;
-                        Some(row.get(0))
-                    }
-                    _ => None,
-                };
-                let (credits, ttl) = (big(req.credits), big(req.ttl_ms));
-                let params: [&(dyn ToSql + Sync); 12] = [
-                    &id,
-                    &at,
-                    &req.key.as_str(),
-                    &req.pool.as_str(),
-                    &req.action.as_str(),
-                    &credits,
-                    &ttl,
-                    &lock,
-                    &conditional,
-                    &dedup,
-                    &stale,
-                    &refuse,
-                ];
-                self.run(client, RESERVE, &params, kill).await
-            }
+            Call::Reserve(req) => self.reserve(client, (id, at), req, refuse, kill).await,
             Call::Commit(req) => {
                 let credits = big(req.credits);
                 let key = req.key.as_str();
@@ -240,6 +213,46 @@ impl PostgresLedger {
                 self.run(client, ADVANCE, &params, kill).await
             }
         }
+    }
+
+    /// Sends a reserve; for the racy flaw, after a separate read of the pool's lots whose
+    /// result the reserve then writes back.
+    async fn reserve(
+        &self,
+        client: &mut Object,
+        (id, at): (i32, i64),
+        req: &ReserveRequest,
+        refuse: bool,
+        kill: bool,
+    ) -> Result<Vec<Row>, Error> {
+        let s = self.strategy;
+        let stale: Option<Vec<i64>> = match s {
+            Strategy::Racy => {
+                let peek = client.prepare_cached(PEEK).await?;
+                let row = client.query_one(&peek, &[&id, &req.pool.as_str()]).await?;
+                // The bug: what was read here is stale by the time it is written.
+                tokio::task::yield_now().await;
+                Some(row.get(0))
+            }
+            _ => None,
+        };
+        let (credits, ttl) = (big(req.credits), big(req.ttl_ms));
+        let (lock, conditional, dedup) = (s.locks(), s.conditional(), s.dedup());
+        let params: [&(dyn ToSql + Sync); 12] = [
+            &id,
+            &at,
+            &req.key.as_str(),
+            &req.pool.as_str(),
+            &req.action.as_str(),
+            &credits,
+            &ttl,
+            &lock,
+            &conditional,
+            &dedup,
+            &stale,
+            &refuse,
+        ];
+        self.run(client, RESERVE, &params, kill).await
     }
 
     /// Runs one prepared statement as its own transaction; when `kill`, inside an explicit

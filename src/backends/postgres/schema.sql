@@ -438,6 +438,61 @@ BEGIN
     RETURN v_draws;
 END $$;
 
+-- A reserve under a key not in use: refused (not entitled, insufficient), unlimited, or held.
+-- Returns the outcome, with the account's next seq in its seq column.
+CREATE FUNCTION reserve_new(acc accounts, p_seq bigint, p_now bigint, p_key text,
+    p_pool text, p_action text, p_credits bigint, p_ttl bigint, p_hash text, p_lock boolean,
+    p_conditional boolean, p_dedup boolean, p_stale bigint[], p_refuse boolean)
+RETURNS reply LANGUAGE plpgsql AS $$
+DECLARE o reply; v_available bigint; v_draws bigint[]; v_expires bigint; i integer;
+BEGIN
+    IF acc.entitled IS NOT NULL AND NOT (p_action = ANY (acc.entitled)) THEN
+        o.seq := emit(acc.id, p_seq, p_now, 'rejected', p_key => p_key, p_pool => p_pool,
+                      p_action => p_action, p_credits => p_credits, p_reason => 'not_entitled');
+        PERFORM claim_key(acc.id, p_key, p_hash, 'not_entitled', p_now);
+        o.reason := 'not_entitled';
+        RETURN o;
+    ELSIF p_action = ANY (acc.unlimited) THEN
+        o.seq := emit(acc.id, p_seq, p_now, 'unlimited', p_key => p_key, p_pool => p_pool,
+                      p_action => p_action, p_credits => p_credits);
+        PERFORM claim_key(acc.id, p_key, p_hash, 'unlimited', p_now);
+        o.reason := 'unlimited';
+        RETURN o;
+    END IF;
+    IF p_stale IS NOT NULL THEN
+        SELECT coalesce(sum(greatest(p_stale[2 * g], 0)), 0) INTO v_available
+        FROM generate_series(1, coalesce(array_length(p_stale, 1), 0) / 2) g;
+    ELSE
+        v_available := available(acc.id, p_pool);
+    END IF;
+    IF p_refuse OR v_available < p_credits THEN
+        o.seq := emit(acc.id, p_seq, p_now, 'rejected', p_key => p_key, p_pool => p_pool,
+                      p_action => p_action, p_credits => p_credits,
+                      p_reason => 'insufficient', p_available => v_available);
+        PERFORM claim_key(acc.id, p_key, p_hash, 'insufficient', p_now,
+                          p_available => v_available);
+        o.reason := 'insufficient'; o.available := v_available; o.credits := p_credits;
+        RETURN o;
+    END IF;
+    v_draws := take_lots(acc.id, p_pool, p_credits, p_lock, p_conditional, p_stale);
+    v_expires := least(p_now::numeric + p_ttl, 9223372036854775807)::bigint;
+    INSERT INTO holds (account, serial, key, pool, action, credits, made_at_ms, expires_at_ms)
+    VALUES (acc.id, p_seq, p_key, p_pool, p_action, p_credits, p_now, v_expires);
+    FOR i IN 1 .. coalesce(array_length(v_draws, 1), 0) / 2 LOOP
+        INSERT INTO hold_draws VALUES (acc.id, p_seq, i, v_draws[2 * i - 1], v_draws[2 * i]);
+    END LOOP;
+    IF p_dedup THEN
+        PERFORM claim_key(acc.id, p_key, p_hash, 'reserved', p_now, p_serial => p_seq,
+                          p_ttl => p_ttl);
+    END IF;
+    o.seq := emit(acc.id, p_seq, p_now, 'reserved', p_key => p_key, p_pool => p_pool,
+                  p_action => p_action, p_credits => p_credits, p_expires => v_expires,
+                  p_draws => v_draws);
+    o.seq := warn(acc, o.seq, p_pool, v_available, p_now);
+    o.reason := 'reserved'; o.credits := p_credits; o.expires_at_ms := v_expires;
+    RETURN o;
+END $$;
+
 CREATE FUNCTION reserve(p_account integer, p_at bigint, p_key text, p_pool text,
     p_action text, p_credits bigint, p_ttl bigint, p_lock boolean, p_conditional boolean,
     p_dedup boolean, p_stale bigint[], p_refuse boolean) RETURNS SETOF reply
@@ -445,7 +500,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     acc accounts; v_now bigint; v_seq bigint; rec idempotency; h holds; o reply;
     v_hash text := md5('reserve|' || p_pool || '|' || p_action || '|' || p_credits);
-    v_available bigint; v_draws bigint[]; v_expires bigint; i integer;
 BEGIN
     acc := open_account(p_account, p_lock);
     v_now := greatest(acc.now_ms, p_at);
@@ -456,59 +510,17 @@ BEGIN
             SELECT * INTO h FROM holds WHERE account = acc.id AND serial = rec.hold_serial;
         END IF;
     END IF;
-    IF rec.key IS NOT NULL THEN
-        IF rec.request_hash <> v_hash
-           OR (rec.outcome = 'reserved' AND rec.ttl_ms IS DISTINCT FROM p_ttl) THEN
-            o.reason := 'key_conflict';
-        ELSIF rec.outcome = 'reserved' THEN
-            o.reason := 'reserved'; o.credits := h.credits; o.expires_at_ms := h.expires_at_ms;
-        ELSE
-            o.reason := rec.outcome; o.available := rec.available; o.credits := p_credits;
-        END IF;
-    ELSIF acc.entitled IS NOT NULL AND NOT (p_action = ANY (acc.entitled)) THEN
-        v_seq := emit(acc.id, v_seq, v_now, 'rejected', p_key => p_key, p_pool => p_pool,
-                      p_action => p_action, p_credits => p_credits, p_reason => 'not_entitled');
-        PERFORM claim_key(acc.id, p_key, v_hash, 'not_entitled', v_now);
-        o.reason := 'not_entitled';
-    ELSIF p_action = ANY (acc.unlimited) THEN
-        v_seq := emit(acc.id, v_seq, v_now, 'unlimited', p_key => p_key, p_pool => p_pool,
-                      p_action => p_action, p_credits => p_credits);
-        PERFORM claim_key(acc.id, p_key, v_hash, 'unlimited', v_now);
-        o.reason := 'unlimited';
+    IF rec.key IS NULL THEN
+        o := reserve_new(acc, v_seq, v_now, p_key, p_pool, p_action, p_credits, p_ttl, v_hash,
+                         p_lock, p_conditional, p_dedup, p_stale, p_refuse);
+        v_seq := o.seq; o.seq := NULL;
+    ELSIF rec.request_hash <> v_hash
+          OR (rec.outcome = 'reserved' AND rec.ttl_ms IS DISTINCT FROM p_ttl) THEN
+        o.reason := 'key_conflict';
+    ELSIF rec.outcome = 'reserved' THEN
+        o.reason := 'reserved'; o.credits := h.credits; o.expires_at_ms := h.expires_at_ms;
     ELSE
-        IF p_stale IS NOT NULL THEN
-            SELECT coalesce(sum(greatest(p_stale[2 * g], 0)), 0) INTO v_available
-            FROM generate_series(1, coalesce(array_length(p_stale, 1), 0) / 2) g;
-        ELSE
-            v_available := available(acc.id, p_pool);
-        END IF;
-        IF p_refuse OR v_available < p_credits THEN
-            v_seq := emit(acc.id, v_seq, v_now, 'rejected', p_key => p_key, p_pool => p_pool,
-                          p_action => p_action, p_credits => p_credits,
-                          p_reason => 'insufficient', p_available => v_available);
-            PERFORM claim_key(acc.id, p_key, v_hash, 'insufficient', v_now,
-                              p_available => v_available);
-            o.reason := 'insufficient'; o.available := v_available; o.credits := p_credits;
-        ELSE
-            v_draws := take_lots(acc.id, p_pool, p_credits, p_lock, p_conditional, p_stale);
-            v_expires := least(v_now::numeric + p_ttl, 9223372036854775807)::bigint;
-            INSERT INTO holds (account, serial, key, pool, action, credits, made_at_ms,
-                               expires_at_ms)
-            VALUES (acc.id, v_seq, p_key, p_pool, p_action, p_credits, v_now, v_expires);
-            FOR i IN 1 .. coalesce(array_length(v_draws, 1), 0) / 2 LOOP
-                INSERT INTO hold_draws VALUES (acc.id, v_seq, i, v_draws[2 * i - 1],
-                                               v_draws[2 * i]);
-            END LOOP;
-            IF p_dedup THEN
-                PERFORM claim_key(acc.id, p_key, v_hash, 'reserved', v_now,
-                                  p_serial => v_seq, p_ttl => p_ttl);
-            END IF;
-            v_seq := emit(acc.id, v_seq, v_now, 'reserved', p_key => p_key, p_pool => p_pool,
-                          p_action => p_action, p_credits => p_credits, p_expires => v_expires,
-                          p_draws => v_draws);
-            v_seq := warn(acc, v_seq, p_pool, v_available, v_now);
-            o.reason := 'reserved'; o.credits := p_credits; o.expires_at_ms := v_expires;
-        END IF;
+        o.reason := rec.outcome; o.available := rec.available; o.credits := p_credits;
     END IF;
     PERFORM finish(acc, v_now, v_seq);
     RETURN QUERY SELECT * FROM replies(acc.id, acc.next_seq, v_seq, o);
