@@ -106,7 +106,8 @@ impl PostgresLedger {
                 Err(err) => match classify(&err) {
                     Failure::Serialization
                         if self.strategy == Strategy::Misreport
-                            && matches!(call, Call::Reserve(_)) =>
+                            && matches!(call, Call::Reserve(_))
+                            && !refuse =>
                     {
                         // The flaw: the failure is answered as "insufficient credits".
                         refuse = true;
@@ -150,8 +151,7 @@ impl PostgresLedger {
         loop {
             match self.pool.get().await {
                 Ok(client) => return Ok(client),
-                Err(err) if started.elapsed() < RECONNECT_WINDOW && !self.pool.is_closed() => {
-                    let _ = err;
+                Err(_) if started.elapsed() < RECONNECT_WINDOW && !self.pool.is_closed() => {
                     Stats::bump(&self.stats.reconnect_waits);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
