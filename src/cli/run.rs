@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use creditsim::backends::LedgerKind;
+use creditsim::backends::{DatabaseOptions, LedgerKind, postgres};
 use creditsim::report::{Outcome, ResultsDir, Summary, render_summary, write_results};
 use creditsim::runner::{self, OutDir, Overrides, RunConfig};
 use creditsim::scenario::Fault;
@@ -15,15 +15,31 @@ use creditsim::scenario::Fault;
   creditsim run scenarios/campaigns.toml
   creditsim run scenarios/stress.toml --faults all --seed 7
   creditsim run scenarios/stress.toml --ledger racy --faults all --no-thresholds
-  creditsim run scenarios/aytada.toml --deterministic --json > summary.json")]
+  creditsim run scenarios/aytada.toml --deterministic --json > summary.json
+  creditsim run scenarios/stress.toml --ledger postgres --database-url postgres://me@localhost/db
+  DATABASE_URL='host=/run/postgresql user=me' creditsim run scenarios/stress.toml \
+      --ledger postgres-racy --faults all --no-thresholds --drop")]
 pub struct Args {
     /// The scenario file (TOML), e.g. `scenarios/aytada.toml`.
     pub scenario: PathBuf,
     /// Which ledger serves the accounts: `actor` (the correct one), or a deliberately flawed
     /// one that the checker must catch: `racy` (overdraws), `no-dedup` (charges twice),
-    /// `charge-failed` (bills failed generations).
+    /// `charge-failed` (bills failed generations). A PostgreSQL database: `postgres` (row
+    /// locks), `postgres-serializable`, `postgres-conditional`; flawed: `postgres-racy`,
+    /// `postgres-no-dedup`, `postgres-misreport`.
     #[arg(long, default_value = "actor", value_parser = parse_ledger)]
     pub ledger: LedgerKind,
+    /// The database a `postgres*` ledger uses, as a URL (`postgres://user@host/db`) or
+    /// key=value pairs (`host=/run/postgresql user=me`) [default: $DATABASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The schema a `postgres*` run creates its tables in [default:
+    /// creditsim_<scenario>_<seed>_<unix time>]; it must not exist yet.
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+    /// Drop the run's schema at the end instead of keeping it for inspection.
+    #[arg(long)]
+    pub drop: bool,
     /// The seed for every agent's RNG (overrides the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -63,7 +79,11 @@ fn parse_ledger(text: &str) -> Result<LedgerKind, String> {
 /// Runs `creditsim run`: exit 0 when every invariant held, 1 when one was violated, 3 when a
 /// threshold was breached (and none violated), 2 for bad input.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = RunConfig::load(&args.scenario, overrides(&args)?)?;
+    let mut config = RunConfig::load(&args.scenario, overrides(&args)?)?;
+    if config.ledger.needs_database() && config.database.schema.is_none() {
+        let (name, seed) = (&config.scenario.name, config.scenario.seed);
+        config.database.schema = Some(postgres::run_schema_name(name, seed));
+    }
     let _held = config
         .out_dir
         .as_deref()
@@ -83,6 +103,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", render_summary(&summary, result.verdict.as_ref()));
         if let Some(dir) = &config.out_dir {
             println!("results in {}", dir.display());
+        }
+        if let (Some(schema), false) = (&config.database.schema, config.database.drop) {
+            println!("database schema {schema} kept (drop it with DROP SCHEMA {schema} CASCADE)");
         }
     }
     let outcome = Outcome::of(&summary);
@@ -158,5 +181,11 @@ fn overrides(args: &Args) -> anyhow::Result<Overrides> {
         no_check: args.no_check,
         out: args.out.clone().map_or(OutDir::Default, OutDir::At),
         progress: runner::progress_wanted(!args.json),
+        database: DatabaseOptions {
+            url: args.database_url.clone(),
+            schema: args.schema.clone(),
+            drop: args.drop,
+            pool_size: None,
+        },
     })
 }

@@ -50,11 +50,24 @@ fn virtual_span(span_ms: u64) -> String {
     }
 }
 
+/// What the backend counted about itself (retries, connection errors), when it counted
+/// anything.
+fn render_backend(summary: &Summary, out: &mut String) {
+    if summary.backend.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nbackend");
+    for (name, count) in &summary.backend {
+        let _ = writeln!(out, "  {name:<24}{count:>8}");
+    }
+}
+
 /// The run summary a person reads at a glance.
 pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
     let mut out = String::new();
     render_heading(summary, &mut out);
     render_tables(summary, &mut out);
+    render_backend(summary, &mut out);
     let _ = writeln!(out);
     match verdict {
         None => {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::backends::LedgerKind;
+use crate::backends::{DatabaseOptions, LedgerKind};
 use crate::scenario::{Fault, RunDuration, Scenario, ScenarioError, StepSource};
 
 /// What the command line (or a test, or `bench`) changes about a scenario.
@@ -28,6 +28,8 @@ pub struct Overrides {
     pub out: OutDir,
     /// Draw a progress bar.
     pub progress: bool,
+    /// Where a database ledger connects, and what becomes of its schema.
+    pub database: DatabaseOptions,
 }
 
 impl Default for Overrides {
@@ -42,6 +44,7 @@ impl Default for Overrides {
             no_check: false,
             out: OutDir::Default,
             progress: false,
+            database: DatabaseOptions::default(),
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// Where results are written; `None` writes nothing.
     pub out_dir: Option<PathBuf>,
+    /// Where a database ledger connects, and what becomes of its schema.
+    pub database: DatabaseOptions,
     /// The faults turned on beyond the scenario's (for the reproducing command).
     faults: Vec<Fault>,
     /// Whether `--steps` was given (for the reproducing command).
@@ -104,6 +109,13 @@ impl RunConfig {
             path: scenario.path.clone(),
             message,
         };
+        if overrides.deterministic && overrides.ledger.needs_database() {
+            return Err(refuse(format!(
+                "--deterministic: a run against a database cannot be deterministic (the \
+                 server's timing orders the calls); drop it for --ledger {}",
+                overrides.ledger.name()
+            )));
+        }
         if let Some(seed) = overrides.seed {
             scenario.seed = seed;
         }
@@ -137,6 +149,7 @@ impl RunConfig {
             online_check: !overrides.no_check,
             progress: overrides.progress,
             out_dir,
+            database: overrides.database,
             faults: overrides.faults,
             steps: overrides.steps,
             no_thresholds: overrides.no_thresholds,

@@ -60,9 +60,14 @@ pub async fn start_ledger(
     feed: Arc<JournalFeed>,
 ) -> Result<Started, RunError> {
     let sink: Arc<dyn EventSink> = feed;
-    let started = backends::start(config.ledger, accounts.specs.clone(), sink)
-        .await
-        .map_err(|err| RunError::Setup(err.to_string()))?;
+    let started = backends::start(
+        config.ledger,
+        accounts.specs.clone(),
+        sink,
+        &config.database,
+    )
+    .await
+    .map_err(|err| RunError::Setup(err.to_string()))?;
     let start_ms = config.scenario.clock.start_ms;
     for (account, grants) in accounts.packs.iter().enumerate() {
         for grant in grants {

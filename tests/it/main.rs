@@ -9,6 +9,7 @@ mod journal;
 mod journals;
 mod ledger_model;
 mod ledger_rules;
+mod postgres;
 mod pricing;
 mod run;
 mod scenario;

@@ -171,3 +171,30 @@ pub fn assert_same_journal_twice(name: &str, overrides: Overrides) -> Vec<u8> {
     );
     first
 }
+
+/// The database the PostgreSQL tests use: `DATABASE_URL` when set, else a throwaway server
+/// started once for this test process (stopped when it exits). `None` when the user opted
+/// out with `CREDITSIM_SKIP_POSTGRES=1`; a machine without PostgreSQL fails the test with a
+/// message naming the package to install.
+pub fn database_url() -> Option<String> {
+    use creditsim::backends::postgres::scratch::{FAST_SETTINGS, ScratchServer};
+    static SERVER: std::sync::OnceLock<Result<(Option<ScratchServer>, String), String>> =
+        std::sync::OnceLock::new();
+    if std::env::var_os("CREDITSIM_SKIP_POSTGRES").is_some_and(|v| v != "0" && !v.is_empty()) {
+        eprintln!("CREDITSIM_SKIP_POSTGRES is set: skipping a PostgreSQL test");
+        return None;
+    }
+    let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Ok((None, url)),
+        _ => ScratchServer::start(FAST_SETTINGS)
+            .map(|server| {
+                let url = server.url();
+                (Some(server), url)
+            })
+            .map_err(|err| err.to_string()),
+    });
+    match server {
+        Ok((_, url)) => Some(url.clone()),
+        Err(why) => panic!("{why}"),
+    }
+}
