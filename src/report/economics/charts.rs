@@ -43,7 +43,9 @@ fn draw(
         .iter()
         .flat_map(|s| s.values.iter().copied())
         .fold(0.0f64, f64::max);
-    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    // Headroom above the highest point keeps the legend off the lines.
+    let y_max = if top > 0.0 { top * 1.35 } else { 1.0 };
+    let decimals = if y_max < 10.0 { 1 } else { 0 };
     let root = SVGBackend::with_string(svg, (820, 380)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
     let x_range = 0.5f64..(f64::from(months) + 0.5);
@@ -60,18 +62,11 @@ fn draw(
         .y_desc(y_label)
         .x_labels(months.min(24) as usize)
         .x_label_formatter(&|x| format!("{:.0}", x))
-        .y_label_formatter(&|y| format!("{:.0}", y))
+        .y_label_formatter(&|y| format!("{y:.decimals$}"))
         .draw()
         .map_err(|e| fail(&e))?;
     for (i, s) in series.iter().enumerate() {
-        let color = Palette99::pick(
-            i / if series.iter().any(|s| s.dashed) {
-                2
-            } else {
-                1
-            },
-        )
-        .to_rgba();
+        let color = Palette99::pick(i).to_rgba();
         let style = color.stroke_width(2);
         let points: Vec<(f64, f64)> = (s.values.iter().enumerate())
             .map(|(m, v)| (m as f64 + 1.0, *v))
