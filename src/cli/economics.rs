@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[command(after_help = "Examples:
   creditsim economics scenarios/economics/aytada.toml
   creditsim economics scenarios/economics/compare-vendors.toml --json > economics.json
-  creditsim economics scenarios/economics/aistudios-plans.toml --out /tmp/plans
+  creditsim economics scenarios/economics/campaigns-packs.toml --accounts 100 --out /tmp/packs
   creditsim economics scenarios/economics/campaigns.toml --flaw topup-loop   # exits 1 (I12)
 
 Writes economics.json, months.csv and report.html (open it in a browser) to
@@ -33,6 +33,9 @@ pub struct Args {
     /// for any number.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Simulate at most N accounts per persona: a quick look before the full run.
+    #[arg(long, value_name = "N")]
+    pub accounts: Option<u32>,
     /// Break the engine on purpose, to see the checks catch it: `topup-loop` (a top-up
     /// policy that buys again and again: I12) or `charge-failed` (failed generations
     /// charged: I4).
@@ -58,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         threads: args.threads,
         flaw: args.flaw,
+        max_accounts: args.accounts,
         out: args
             .out
             .clone()

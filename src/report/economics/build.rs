@@ -25,6 +25,9 @@ impl EconomicsReport {
             config.path.display(),
             config.seed
         );
+        if let Some(cap) = config.max_accounts {
+            reproduce.push_str(&format!(" --accounts {cap}"));
+        }
         if let Some(flaw) = config.flaw {
             reproduce.push_str(&format!(" --flaw {}", flaw.name()));
         }

@@ -41,7 +41,12 @@ pub(super) fn build(
     let mut vendors = Vendors::new(src, raw.prices.as_ref());
     let top = vendors.resolve(&raw.vendor)?;
     let intents = usage::intents(src, raw.intents.as_deref())?;
-    let personas = personas(src, &raw, &intents)?;
+    let mut personas = personas(src, &raw, &intents)?;
+    if let Some(cap) = overrides.max_accounts {
+        personas
+            .iter_mut()
+            .for_each(|(p, _)| p.accounts = p.accounts.min(cap.max(1)));
+    }
     let offers = purchase::offers(src, &raw, &mut vendors, &top, start_ms)?;
     vendors.check_all_used()?;
     usage::check_intent_vendors(src, &intents, &vendors.ids())?;
@@ -74,6 +79,7 @@ pub(super) fn build(
         intents: intents.iter().map(IntentDef::intent).collect(),
         threads: overrides.threads.unwrap_or(0),
         flaw: overrides.flaw,
+        max_accounts: overrides.max_accounts,
         out_dir,
     })
 }

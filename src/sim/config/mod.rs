@@ -129,6 +129,8 @@ pub struct EconomicsConfig {
     pub threads: usize,
     /// A deliberate flaw in the engine, to show that the checks catch it.
     pub flaw: Option<Flaw>,
+    /// The cap on accounts per persona the command line asked for, if any.
+    pub max_accounts: Option<u32>,
     /// Where results go; `None` writes nothing.
     pub out_dir: Option<PathBuf>,
 }
@@ -302,6 +304,8 @@ pub struct EconomicsOverrides {
     pub threads: Option<usize>,
     /// A deliberate flaw.
     pub flaw: Option<Flaw>,
+    /// Simulate at most this many accounts per persona, for a quick look.
+    pub max_accounts: Option<u32>,
     /// Where results go.
     pub out: EconomicsOut,
 }
