@@ -19,6 +19,8 @@
 //! - [`check`]: the invariant checker, online during a run and offline over a journal.
 //! - [`runner`]: the load and stress harness: a run's configuration, user-agent actors,
 //!   virtual time, faults, and the journal consumer.
+//! - [`sim`]: the economics engine: personas over virtual months, calling `Book`
+//!   directly, sharded over cores, with money, purchases and breakage.
 //! - [`report`]: summaries for people and machines, result files, thresholds, and the
 //!   outcome that maps to an exit code.
 
@@ -33,3 +35,4 @@ pub mod pricing;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sim;

@@ -28,11 +28,14 @@ pub enum Invariant {
     /// A rejection is deserved: `Insufficient` only when the pool really held less than
     /// the request at that point of the journal.
     I8,
+    /// At most one automatic purchase per threshold crossing, and at most the top-up
+    /// policy's monthly limit (checked in economics runs).
+    I12,
 }
 
 impl Invariant {
     /// Every invariant, in order, so that counts list all of them, zeros included.
-    pub const ALL: [Invariant; 8] = [
+    pub const ALL: [Invariant; 9] = [
         Invariant::I1,
         Invariant::I2,
         Invariant::I3,
@@ -41,6 +44,7 @@ impl Invariant {
         Invariant::I6,
         Invariant::I7,
         Invariant::I8,
+        Invariant::I12,
     ];
 
     /// A few words saying what the invariant protects, for people reading a verdict.
@@ -54,6 +58,7 @@ impl Invariant {
             Invariant::I6 => "no hold left open",
             Invariant::I7 => "user's view agrees with the ledger",
             Invariant::I8 => "rejections deserved",
+            Invariant::I12 => "one top-up per crossing, within limit",
         }
     }
 

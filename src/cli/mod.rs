@@ -2,6 +2,7 @@
 
 mod audit;
 mod check;
+mod economics;
 mod generate;
 mod quote;
 mod run;
@@ -49,6 +50,9 @@ pub enum Command {
     Run(run::Args),
     /// Check a saved journal (and the agents' steps) against the invariants I1-I8.
     Check(check::Args),
+    /// Simulate personas over virtual months on a vendor's plans and packs: spend,
+    /// breakage, blocked steps, purchases, and offers compared.
+    Economics(economics::Args),
 }
 
 /// The exit code of a command that failed: 5 when results could not be written (the disk,
@@ -74,5 +78,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(args),
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
+        Command::Economics(args) => economics::run(args),
     }
 }

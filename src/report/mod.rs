@@ -3,6 +3,7 @@
 //! comparison with the scenario's thresholds; and the typed outcome that maps to an exit
 //! code.
 
+pub mod economics;
 mod outcome;
 mod render;
 mod results;

@@ -119,6 +119,7 @@ use std::path::Path;
 
 pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS};
 pub use catalog::Catalog;
+pub(crate) use error::SourceText;
 pub use error::{Location, ScenarioError};
 pub use faults::{Fault, FaultSet, StepFaults, UnknownFault};
 pub use setup::{

@@ -4,6 +4,7 @@ mod actor;
 mod check;
 mod cli_check;
 mod cli_pricing;
+mod economics;
 mod faults;
 mod journal;
 mod journals;
