@@ -25,6 +25,8 @@ pub(crate) struct RawScenario {
     pub clock: Option<Spanned<RawClock>>,
     pub thresholds: Option<RawThresholds>,
     pub faults: Option<Spanned<RawFaults>>,
+    /// Values the vendor document leaves out (a pack's size, a price), given by the scenario.
+    pub supplied: Option<Spanned<crate::pricing::Supplied>>,
 }
 
 /// One `[[accounts]]` group.
