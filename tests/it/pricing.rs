@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use creditsim::accounts::{KEY_RETENTION_MS, Purchase, account_spec, pack_grant};
 use creditsim::ledger::LotSource;
 use creditsim::pricing::{BUILTIN_IDS, Cost, LowBalance, Model, Params, PricingError};
+use creditsim::scenario::Scenario;
 
 use crate::support::month;
 
@@ -725,5 +726,82 @@ fn the_loader_refuses_inconsistent_models() {
             err.starts_with(&format!("{}:", path.display())),
             "case {i}: {err}"
         );
+    }
+}
+
+// ---- Variable costs drawn in a run --------------------------------------------------------------
+
+/// The actual costs a scenario's steps would charge for `action`, over `steps` steps.
+fn drawn_costs(test: &str, workload: &str, steps: u64) -> Vec<u64> {
+    let dir = scratch_dir(test);
+    let path = dir.join("scenario.toml");
+    let text = format!(
+        "vendor = \"campaigns\"\n[[accounts]]\ncount = 4\npacks = [\"max\"]\n{workload}\n\
+         [duration]\nsteps = {steps}\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    let scenario = Scenario::load(&path, None).unwrap();
+    let model = Model::builtin("campaigns").unwrap();
+    let post = model.quote("post", &Params::new()).unwrap().credits;
+    let steps = scenario.all_steps().unwrap();
+    steps.map(|step| step.actual_credits(post)).collect()
+}
+
+/// The mean, and how often each of 1, 2 and 3 was drawn.
+fn mean_and_counts(costs: &[u64]) -> (f64, [usize; 4]) {
+    let mut counts = [0; 4];
+    for &c in costs {
+        counts[c as usize] += 1;
+    }
+    let mean = costs.iter().sum::<u64>() as f64 / costs.len() as f64;
+    (mean, counts)
+}
+
+#[test]
+fn a_campaigns_post_averages_two_with_both_ends_drawn_a_third_of_the_time() {
+    // Uniform over 1, 2, 3: mean 2, standard deviation √(2/3); over 30,000 draws the mean's
+    // standard error is 0.0047, and each value's share of 1/3 has one of 0.0027.
+    let n = 30_000;
+    let costs = drawn_costs("uniform-post", "[[workload]]\naction = \"post\"", n);
+    let (mean, counts) = mean_and_counts(&costs);
+    assert!((mean - 2.0).abs() < 4.0 * 0.0047, "mean {mean}");
+    for (value, &count) in counts.iter().enumerate().skip(1) {
+        let share = count as f64 / n as f64;
+        assert!((share - 1.0 / 3.0).abs() < 4.0 * 0.0027, "{value}: {share}");
+    }
+}
+
+#[test]
+fn a_scenario_mean_shifts_the_draw_and_keeps_both_ends_reachable() {
+    let n = 30_000;
+    let entry = "[[workload]]\naction = \"post\"\ncost = { mean = 1.8 }";
+    let costs = drawn_costs("mean-post", entry, n);
+    let (mean, counts) = mean_and_counts(&costs);
+    // The maximum-entropy distribution on 1..3 with mean 1.8 has a standard deviation
+    // under 0.82, so the mean's standard error is under 0.0048.
+    assert!((mean - 1.8).abs() < 4.0 * 0.0048, "mean {mean}");
+    assert!(counts[1] > counts[2] && counts[2] > counts[3], "{counts:?}");
+    assert!(
+        counts[3] as f64 > 0.15 * n as f64,
+        "the top end stays common: {counts:?}"
+    );
+}
+
+#[test]
+fn a_mean_outside_the_range_or_an_unknown_draw_is_refused() {
+    let dir = scratch_dir("bad-cost");
+    for (cost, words) in [
+        ("{ mean = 3.5 }", "outside the cost range 1–3"),
+        ("\"normal\"", "expected \"uniform\" or { mean = M }"),
+    ] {
+        let path = dir.join("scenario.toml");
+        let text = format!(
+            "vendor = \"campaigns\"\n[[accounts]]\npacks = [\"max\"]\n[[workload]]\n\
+             action = \"post\"\ncost = {cost}\n"
+        );
+        std::fs::write(&path, &text).unwrap();
+        let err = Scenario::load(&path, None).unwrap_err().to_string();
+        assert!(err.contains("cost") && err.contains(words), "{err}");
+        assert!(err.contains(":6:"), "names the line: {err}");
     }
 }

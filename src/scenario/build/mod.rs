@@ -80,7 +80,7 @@ pub(crate) fn build(
                  agents do",
             ));
         }
-        (None, Some(entries)) => drawn_steps(src, &raw, entries)?,
+        (None, Some(entries)) => drawn_steps(src, &raw, entries, &vendor)?,
         (Some(path), None) => traced_steps(src, &raw, path, &agents, catalog)?,
     };
     let clock = clock::clock(src, raw.clock.as_ref(), &steps)?;
