@@ -82,17 +82,17 @@ fn text(model: &Model, quote: &Quote, params: &Params, on: Option<&PlanQuote>) -
                 quote.credits
             )
         }
-        Some((OnPlan::Unlimited, plan)) => format!(
-            "{head} on plan {plan}: 0 credits, unlimited on {plan} (pool `{pool}`; list price \
-             {})\n",
-            quote.credits
-        ),
+        Some((OnPlan::Unlimited, plan)) => {
+            format!("{head} on plan {plan}: 0 credits, unlimited on {plan} (pool `{pool}`)\n")
+        }
         Some((OnPlan::NotEntitled, plan)) => format!(
-            "{head} on plan {plan}: not entitled, {plan} cannot use {} (list price {})\n",
-            quote.action, quote.credits
+            "{head} on plan {plan}: not entitled, {plan} cannot use {}\n",
+            quote.action
         ),
     };
-    out.push_str(&format!("  {}\n", quote.breakdown_text()));
+    let charged = on.is_none_or(|on| on.on_plan == OnPlan::Charged);
+    let list = if charged { "" } else { "list price: " };
+    out.push_str(&format!("  {list}{}\n", quote.breakdown_text()));
     if !quote.credits.is_fixed() {
         out.push_str(&format!(
             "  variable: {}\n",

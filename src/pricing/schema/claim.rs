@@ -61,8 +61,8 @@ pub enum ClaimKind {
     Unlimited,
     /// `actions` are refused on `plan`, and not on `others`.
     NotEntitled,
-    /// `action` draws only on `pool`, never on the other pools, and the other pools' `others`
-    /// actions never draw on it.
+    /// `action` draws only on `pool`, never on the other pools, and `actions` (of the other
+    /// pools) never draw on it.
     SeparatePool,
     /// `actions` cost nothing, however often they are run, even on an empty balance.
     Free,
@@ -236,7 +236,7 @@ pub struct Claim {
     /// `sum`: the terms.
     #[serde(default)]
     pub items: Vec<Item>,
-    /// `free`, `not-entitled`: the actions.
+    /// `free`, `not-entitled`, `separate-pool`: the actions.
     #[serde(default)]
     pub actions: Vec<Item>,
     /// `fits`: the budgets and their figures.
@@ -257,7 +257,7 @@ pub struct Claim {
     /// The packs.
     #[serde(default)]
     pub packs: Vec<String>,
-    /// `per`: the number parameter; `separate-pool`: unused.
+    /// `per`: the number parameter the rate multiplies.
     #[serde(default)]
     pub per: Option<String>,
     /// `per`: how many of `per` make one unit (100 characters).
