@@ -34,7 +34,10 @@ fn scenario(accounts: u64) -> String {
 }
 
 fn env_count(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The floor: the same accounts' reserve→commit cycles on `Book`, one thread, nothing else.
@@ -98,21 +101,36 @@ fn main() {
         out: EconomicsOut::Discard,
         ..EconomicsOverrides::default()
     };
-    let config = EconomicsConfig::parse(&scenario(accounts), Path::new("economics-bench.toml"), overrides)
-        .expect("the bench scenario is valid");
+    let config = EconomicsConfig::parse(
+        &scenario(accounts),
+        Path::new("economics-bench.toml"),
+        overrides,
+    )
+    .expect("the bench scenario is valid");
     let rate = |(steps, elapsed): (u64, Duration)| steps as f64 / elapsed.as_secs_f64();
     let floor_before = rate(floor(&config, floor_accounts as u32));
     let result = sim::run(&config, &Progress::default());
     let floor_after = rate(floor(&config, floor_accounts as u32));
-    assert!(result.verdict.ok, "the bench run broke an invariant: {:?}", result.verdict.violations);
+    assert!(
+        result.verdict.ok,
+        "the bench run broke an invariant: {:?}",
+        result.verdict.violations
+    );
     let seconds = result.elapsed.as_secs_f64();
     let sim_rate = result.steps as f64 / seconds;
     let floor_rate = (floor_before + floor_after) / 2.0;
     let spread = (floor_before - floor_after).abs() / floor_rate;
     let target = 0.5 * floor_rate * result.threads as f64;
     let peak = peak_rss_mib();
-    println!("economics bench: {accounts} accounts × 12 months × {STEPS_PER_MONTH} steps, checks on");
-    println!("  run            {} steps in {seconds:.2} s on {} threads: {:.3} M steps/s", result.steps, result.threads, sim_rate / 1e6);
+    println!(
+        "economics bench: {accounts} accounts × 12 months × {STEPS_PER_MONTH} steps, checks on"
+    );
+    println!(
+        "  run            {} steps in {seconds:.2} s on {} threads: {:.3} M steps/s",
+        result.steps,
+        result.threads,
+        sim_rate / 1e6
+    );
     println!(
         "  floor          {:.3} M steps/s (Book alone, 1 thread, {floor_accounts} accounts; before {:.3}, after {:.3}, spread {:.0}%)",
         floor_rate / 1e6,
@@ -133,6 +151,9 @@ fn main() {
         if seconds <= 30.0 { "met" } else { "missed" }
     );
     if let Some(peak) = peak {
-        println!("  peak memory    {peak:.0} MiB resident (goal ≤ 8 GiB), {:.1} bytes per account", peak * 1048576.0 / accounts as f64);
+        println!(
+            "  peak memory    {peak:.0} MiB resident (goal ≤ 8 GiB), {:.1} bytes per account",
+            peak * 1048576.0 / accounts as f64
+        );
     }
 }

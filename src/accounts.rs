@@ -6,8 +6,10 @@
 use std::collections::BTreeSet;
 
 use crate::ledger::calendar::{add_months, cycle_end_after};
-use crate::ledger::{AccountSpec, GrantRequest, LotSource, RecurringGrant, TimeMs};
-use crate::pricing::{Model, Pack, Period, Plan, PricingError, Refresh, Validity};
+use crate::ledger::{AccountSpec, Credits, GrantRequest, LotSource, RecurringGrant, TimeMs};
+use crate::pricing::{
+    ChargeTiming, Cost, LowBalance, Model, Pack, Period, Plan, PricingError, Refresh, Validity,
+};
 
 /// How long an idempotency record is kept after its request closed: 24 hours of virtual
 /// time, far longer than any retry a user agent makes, and short enough that a year-long run
@@ -37,7 +39,7 @@ pub fn account_spec(
 ) -> Result<AccountSpec, PricingError> {
     let mut spec = AccountSpec {
         anchor_ms,
-        warn_thresholds: model.warn_thresholds(),
+        warn_thresholds: warn_levels(model),
         key_retention_ms: KEY_RETENTION_MS,
         ..AccountSpec::default()
     };
@@ -60,6 +62,56 @@ pub fn account_spec(
         .map(|ids| ids.iter().cloned().collect());
     spec.unlimited = plan.unlimited.iter().cloned().collect::<BTreeSet<_>>();
     Ok(spec)
+}
+
+/// The balances at or below which the ledger warns: "below 100" is 99 in whole credits,
+/// "reaches 10" is 10.
+fn warn_levels(model: &Model) -> Vec<Credits> {
+    model
+        .warnings()
+        .iter()
+        .filter_map(|w| LowBalance::level(*w))
+        .collect()
+}
+
+/// How one generation step is charged on the ledger: what is held when it starts, and what
+/// a success commits (a failure releases the whole hold, so it is never charged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// Credits held at the start.
+    pub hold: Credits,
+    /// Credits charged on success, at most `hold`; the rest goes back.
+    pub charge: Credits,
+}
+
+/// The settlement of a step quoted at `cost` whose actual cost is `actual` (clamped into the
+/// range), by the vendor's charge timing.
+///
+/// - Upfront ("deducted at the start of each step"): the amount is known and taken when the
+///   step starts, so the hold is the charge and nothing comes back on success.
+/// - After completion ("your balance updates immediately after ... any AI operation
+///   completes"): the actual amount is known only afterwards, so the most it can cost is held
+///   while it runs and the actual is charged, the rest returned.
+pub fn settlement(model: &Model, cost: Cost, actual: Credits) -> Settlement {
+    let actual = actual.clamp(cost.min, cost.max);
+    match model.charge_timing() {
+        ChargeTiming::Upfront => Settlement {
+            hold: actual,
+            charge: actual,
+        },
+        ChargeTiming::AfterCompletion => Settlement {
+            hold: cost.max,
+            charge: actual,
+        },
+    }
+}
+
+/// Whether the credits of `pack`, bought by one member of a workspace, are spendable by every
+/// member (one balance for the workspace), or only by the member who bought them: the
+/// vendor's balance is shared across the workspace (campaigns), or the pack's credits are
+/// (AI Studios Team units).
+pub fn shares_balance(model: &Model, pack: &Pack) -> bool {
+    model.shared_workspace() || pack.shared
 }
 
 /// The length of a plan's billing cycle, in calendar months.
@@ -128,19 +180,27 @@ fn addon_for<'m>(model: &'m Model, plan: &Plan) -> Option<&'m Pack> {
     })
 }
 
+/// Add-on units, granted every month; their lots expire as the unit's validity says: with
+/// the plan's billing cycle, or never. A unit valid for N months from each grant has no
+/// recurring form in the ledger, and is refused.
 fn addon_grant(model: &Model, plan: &Plan, units: u32) -> Result<RecurringGrant, PricingError> {
     let pack = addon_for(model, plan).ok_or_else(|| no_addon(model, &plan.id))?;
     let credits = pack
         .credits
         .checked_mul(u64::from(units))
         .ok_or_else(|| overflow(model, plan))?;
+    let cycle_months = match pack.validity {
+        Validity::BillingCycle => cycle_months(plan),
+        Validity::Never => 0,
+        Validity::Months(_) => return Err(no_addon(model, &plan.id)),
+    };
     Ok(RecurringGrant {
         label: format!("addon:{}", pack.id),
         source: LotSource::Addon,
         pool: pack.pool.as_str().into(),
         credits,
         every_months: 1,
-        cycle_months: cycle_months(plan),
+        cycle_months,
         priority: PRIORITY_ADDON,
     })
 }

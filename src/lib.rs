@@ -11,6 +11,8 @@
 //! - [`ledger`]: the pure core: `Book` (every ledger rule, synchronous), the calendar, the
 //!   request/outcome/event vocabulary, and the `Ledger` seam with its event sink.
 //! - [`accounts`]: turns a vendor plan, seats and packs into ledger terms.
+//! - [`audit`]: the vendor documents' claims checked against the models: arithmetic through
+//!   `pricing`, rules by running `accounts` and `Book`.
 //! - [`backends`]: implementations of the seam: the account actors and the deliberately
 //!   flawed ledgers the checker must catch.
 //! - [`scenario`]: scenario files and traces: what a run does.
@@ -25,6 +27,7 @@
 //!   outcome that maps to an exit code.
 
 pub mod accounts;
+pub mod audit;
 pub mod backends;
 pub mod check;
 mod chunked;

@@ -24,8 +24,8 @@ pub const EXIT_BAD_INPUT: u8 = Outcome::EXIT_BAD_INPUT;
 
 /// Simulate and load-test usage-credit billing.
 ///
-/// Exit codes: 0 all invariants held; 1 an invariant was violated; 2 bad input or usage;
-/// 3 a threshold set by the scenario was breached.
+/// Exit codes: 0 all invariants held; 1 an invariant was violated (for `audit`: a claim
+/// failed); 2 bad input or usage; 3 a threshold set by the scenario was breached.
 #[derive(Debug, Parser)]
 #[command(name = "creditsim", version, about, long_about)]
 pub struct Cli {
@@ -41,7 +41,8 @@ pub enum Command {
     Vendors(vendors::Args),
     /// Price one action of one vendor.
     Quote(quote::Args),
-    /// Check the claims written into a vendor model against its own arithmetic.
+    /// Check every claim of a vendor document against its model: worked numbers recomputed,
+    /// rules run through the ledger, readings listed as assumed.
     Audit(audit::Args),
     /// Write the steps a scenario would issue as a trace (CSV) that a scenario can replay.
     Generate(generate::Args),

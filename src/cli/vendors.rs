@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use creditsim::pricing::{
-    BUILTIN_IDS, ChargeTiming, Model, Pack, Param, Period, Plan, Refresh, Validity,
+    BUILTIN_IDS, ChargeTiming, Model, PackTerms, Param, Period, Plan, Refresh, Validity,
 };
 
 use std::fmt::Write;
@@ -62,11 +62,12 @@ fn json(model: &Model) -> anyhow::Result<serde_json::Value> {
         "file": model.file(),
         "currency": model.currency(),
         "charge_timing": model.charge_timing(),
-        "warn_thresholds": model.warn_thresholds(),
+        "warnings": model.warnings(),
         "shared_workspace": model.shared_workspace(),
         "pools": model.pools(),
         "plans": model.plans(),
         "packs": model.packs(),
+        "incomplete_packs": model.incomplete_packs(),
         "actions": actions,
     }))
 }
@@ -84,9 +85,9 @@ fn or_dash(items: &[String], sep: &str) -> String {
 }
 
 fn print_model(out: &mut String, model: &Model) -> std::fmt::Result {
-    let thresholds: Vec<String> = model.warn_thresholds().iter().map(u64::to_string).collect();
+    let thresholds: Vec<String> = model.warnings().iter().map(ToString::to_string).collect();
     let timing = match model.charge_timing() {
-        ChargeTiming::Upfront => "upfront (held at the start, refunded on failure)",
+        ChargeTiming::Upfront => "upfront (taken at the start, refunded on failure)",
         ChargeTiming::AfterCompletion => "after completion (actual cost charged)",
     };
     writeln!(out, "{} — {} ({})", model.id(), model.name(), model.file())?;
@@ -165,11 +166,13 @@ fn plan_row(p: &Plan) -> Vec<String> {
 }
 
 fn print_packs(out: &mut String, model: &Model) -> std::fmt::Result {
-    if model.packs().is_empty() {
+    if model.packs().is_empty() && model.incomplete_packs().is_empty() {
         return writeln!(out, "\n  packs: none");
     }
     writeln!(out, "\n  packs")?;
-    let rows: Vec<Vec<String>> = model.packs().iter().map(pack_row).collect();
+    let complete = model.packs().iter().map(PackTerms::from);
+    let all = complete.chain(model.incomplete_packs().iter().cloned());
+    let rows: Vec<Vec<String>> = all.map(|p| pack_row(&p)).collect();
     table::render(
         out,
         &["id", "pool", "credits", "price", "validity", "terms"],
@@ -178,11 +181,12 @@ fn print_packs(out: &mut String, model: &Model) -> std::fmt::Result {
     Ok(())
 }
 
-fn pack_row(p: &Pack) -> Vec<String> {
+fn pack_row(p: &PackTerms) -> Vec<String> {
     let validity = match p.validity {
-        Validity::Never => "never expires".to_string(),
-        Validity::Months(n) => format!("{n} months"),
-        Validity::BillingCycle => "end of billing cycle".to_string(),
+        Some(Validity::Never) => "never expires".to_string(),
+        Some(Validity::Months(n)) => format!("{n} calendar months"),
+        Some(Validity::BillingCycle) => "end of billing cycle".to_string(),
+        None => "unknown".to_string(),
     };
     let mut terms = Vec::new();
     if p.recurring {
@@ -198,7 +202,7 @@ fn pack_row(p: &Pack) -> Vec<String> {
     vec![
         p.id.clone(),
         p.pool.clone(),
-        p.credits.to_string(),
+        or_unknown(p.credits),
         or_unknown(p.price),
         validity,
         or_dash(&terms, "; "),

@@ -89,7 +89,8 @@ pub struct AccountSpec {
     /// Actions the plan makes unlimited: they are never held or charged.
     pub unlimited: BTreeSet<String>,
     /// Low-balance thresholds; a `Warning` event is raised when a pool's available balance
-    /// falls from at or above a threshold to below it.
+    /// (held credits excluded) falls from above a threshold to at or below it: "reaches 10"
+    /// is 10, and "drops below 100" is 99 in whole credits.
     pub warn_thresholds: Vec<Credits>,
     /// How long an idempotency record is kept after its request closed. Duplicates that arrive
     /// later than this are treated as new requests, so callers must not retry past it.

@@ -87,6 +87,14 @@ impl CostSampler {
         self.min + index
     }
 
+    /// The range drawn from.
+    pub fn range(&self) -> Cost {
+        Cost {
+            min: self.min,
+            max: self.min + (self.values - 1),
+        }
+    }
+
     /// The distribution's mean, for reports and tests.
     pub fn mean(&self) -> f64 {
         if self.cumulative.is_empty() {

@@ -133,6 +133,20 @@ pub enum PricingError {
         /// The valid pack ids.
         valid: String,
     },
+    /// The document names the pack but not its size or validity, and the model never
+    /// invents them.
+    #[error(
+        "{vendor} pack `{pack}`: the vendor document gives no {missing}; a scenario supplies \
+         them under [supplied] (pack_credits, pack_validity)"
+    )]
+    IncompletePack {
+        /// Vendor id.
+        vendor: String,
+        /// The pack.
+        pack: String,
+        /// What is missing: "credits", "validity", or both.
+        missing: String,
+    },
     /// The pack (or add-on) can only be bought on an active plan.
     #[error("{vendor} pack `{pack}` requires an active plan: give one of {valid}")]
     PackNeedsPlan {

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::schema::{Action, Claim, Pack, Plan, RawModel, StepParam, Validity};
+use super::schema::{Action, PackTerms, Plan, RawModel, StepParam, Validity};
 use super::{Model, Params, PricingError, claims, quote};
 
 /// Parses and validates `text`, read from `file`.
@@ -72,18 +72,15 @@ impl Located<'_> {
         for plan in &model.plans {
             check_plan(model, plan).map_err(|p| self.at(spans.of("plans", &plan.id), p))?;
         }
-        for pack in &model.packs {
-            check_pack(model, pack).map_err(|p| self.at(spans.of("packs", &pack.id), p))?;
+        let complete = model.packs.iter().map(PackTerms::from);
+        for pack in complete.chain(model.incomplete_packs.iter().cloned()) {
+            check_pack(model, &pack).map_err(|p| self.at(spans.of("packs", &pack.id), p))?;
         }
         for claim in &model.claims {
             let span = spans.of("claims", &claim.id);
-            check_claim(claim).map_err(|p| self.at(span.clone(), p))?;
-            claims::compute(model, claim).map_err(|e| {
-                self.at(
-                    span,
-                    problem(format!("claims[{}]", claim.id), e.to_string()),
-                )
-            })?;
+            claims::check::fields(claim).map_err(|p| self.at(span.clone(), p))?;
+            claims::check::references(model, claim)
+                .map_err(|e| self.at(span, problem(format!("claims[{}]", claim.id), e)))?;
         }
         Ok(())
     }
@@ -124,7 +121,13 @@ fn build(raw: RawModel, at: &Located<'_>) -> Result<Model, PricingError> {
     let pools = at.unique("pools", raw.pools, |p| &p.id)?;
     let actions = at.unique("actions", raw.actions, |a| &a.id)?;
     let plans = at.unique("plans", raw.plans, |p| &p.id)?;
-    let packs = at.unique("packs", raw.packs, |p| &p.id)?;
+    let (mut packs, mut incomplete_packs) = (Vec::new(), Vec::new());
+    for terms in at.unique("packs", raw.packs, |p| &p.id)? {
+        match terms.complete() {
+            Some(pack) => packs.push(pack),
+            None => incomplete_packs.push(terms),
+        }
+    }
     let claims = at.unique("claims", raw.claims, |c| &c.id)?;
     Ok(Model {
         id: raw.id,
@@ -133,12 +136,13 @@ fn build(raw: RawModel, at: &Located<'_>) -> Result<Model, PricingError> {
         document: raw.document,
         currency: raw.currency,
         charge_timing: raw.charge_timing,
-        warn_thresholds: raw.warn_thresholds,
+        warnings: raw.warnings,
         shared_workspace: raw.shared_workspace,
         pools,
         actions,
         plans,
         packs,
+        incomplete_packs,
         claims,
     })
 }
@@ -258,7 +262,7 @@ fn check_plan(model: &Model, plan: &Plan) -> Result<(), Problem> {
     Ok(())
 }
 
-fn check_pack(model: &Model, pack: &Pack) -> Result<(), Problem> {
+fn check_pack(model: &Model, pack: &PackTerms) -> Result<(), Problem> {
     let field = |name: &str| format!("packs[{}].{name}", pack.id);
     need_pool(model, field("pool"), &pack.pool)?;
     for plan in pack.plans.iter().flatten() {
@@ -266,34 +270,12 @@ fn check_pack(model: &Model, pack: &Pack) -> Result<(), Problem> {
             .plan(plan)
             .map_err(|e| problem(field("plans"), e.to_string()))?;
     }
-    let needs_plan = pack.validity == Validity::BillingCycle || pack.recurring;
+    let needs_plan = pack.validity == Some(Validity::BillingCycle) || pack.recurring;
     if needs_plan && !pack.requires_plan {
         let msg = "a pack that lasts a billing cycle or recurs needs `requires_plan = true`";
         return Err(problem(field("requires_plan"), msg));
     }
     Ok(())
-}
-
-/// Each claim kind has the fields it needs; `compute` then checks the ids they name.
-fn check_claim(c: &Claim) -> Result<(), Problem> {
-    use super::schema::ClaimKind as K;
-    let field = |name: &str| format!("claims[{}].{name}", c.id);
-    let missing = |name: &str| {
-        let kind = format!("{:?}", c.kind).to_lowercase();
-        problem(field(name), format!("a `{kind}` claim needs `{name}`"))
-    };
-    match c.kind {
-        K::Quote | K::Fit if c.action.is_none() => Err(missing("action")),
-        K::Fit if c.plan.is_some() == c.pack.is_some() => Err(problem(
-            field("plan"),
-            "a fit claim needs exactly one of `plan` or `pack`",
-        )),
-        K::Sum if c.items.is_empty() => Err(missing("items")),
-        K::Allowance if c.plan.is_none() => Err(missing("plan")),
-        K::UnitPrice if c.pack.is_none() => Err(missing("pack")),
-        K::Contradiction | K::Unverifiable if c.model.is_none() => Err(missing("model")),
-        _ => Ok(()),
-    }
 }
 
 /// Turns TOML scalars into the strings a command line would give.
@@ -345,8 +327,20 @@ fn malformed(
 /// `table[id].key` for the line starting at `line_start`: the nearest header above it, the
 /// `id` of that table when it has one above the line, and the key before `=` on the line.
 fn field_at(text: &str, line_start: usize) -> String {
-    let above: Vec<&str> = text[..line_start].lines().map(str::trim).collect();
-    let header_at = above.iter().rposition(|l| l.starts_with('['));
+    let this_line = text[line_start..].lines().next().unwrap_or("");
+    let mut above: Vec<&str> = text[..line_start].lines().map(str::trim).collect();
+    // An error at a table's header (a missing field) belongs to that table, whose id is in
+    // the lines below it.
+    if this_line.trim().starts_with('[') {
+        let table: Vec<&str> = text[line_start..].lines().map(str::trim).collect();
+        let body = table[1..].iter().take_while(|l| !l.starts_with('['));
+        above.push(table[0]);
+        above.extend(body);
+    }
+    let header_at = match this_line.trim().starts_with('[') {
+        true => Some(text[..line_start].lines().count()),
+        false => above.iter().rposition(|l| l.starts_with('[')),
+    };
     let header = header_at.map(|i| above[i].trim_matches(|c| c == '[' || c == ']').to_string());
     let id = header_at.and_then(|i| {
         let body = &above[i + 1..];
@@ -355,7 +349,6 @@ fn field_at(text: &str, line_start: usize) -> String {
             (key.trim() == "id").then(|| value.trim().trim_matches('"').to_string())
         })
     });
-    let this_line = text[line_start..].lines().next().unwrap_or("");
     let key = this_line.split_once('=').map(|(k, _)| k.trim().to_string());
     let key = key.filter(|k| !k.is_empty() && !k.starts_with('#'));
     let table = match (header, id) {

@@ -5,7 +5,9 @@
 //! - [`schema`]: the file format, which is also the read-only view of a loaded model.
 //! - `load`: parsing, with errors that name file, line, column and field, and validation.
 //! - `quote`: parameters checked against their declarations, and the cost arithmetic.
-//! - `claims`: `audit`, the document's own numbers recomputed by the model.
+//! - `plan_quote`: a quote in a plan's context: unlimited, not entitled, or charged.
+//! - `claims`: the arithmetic claims of `audit` (the rule claims are run by
+//!   `creditsim::audit`, which can use the ledger).
 //! - `draw`: how the actual cost of a variable-cost action is drawn from its range.
 //! - `supplied`: values the document lacks (prices), supplied by the analyst.
 //! - `builtin`: the five vendor files, embedded with `include_str!`.
@@ -19,6 +21,7 @@ mod claims;
 mod draw;
 mod error;
 mod load;
+mod plan_quote;
 mod quote;
 pub mod schema;
 mod supplied;
@@ -29,12 +32,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use claims::{ClaimResult, Verdict};
+pub use claims::{ClaimResult, Finding, Verdict};
 pub use draw::{CostDraw, CostSampler, MeanOutOfRange};
 pub use error::PricingError;
 pub(crate) use error::list as list_ids;
+pub(crate) use load::params_of;
+pub use plan_quote::{OnPlan, PlanQuote};
 pub use schema::{
-    Action, Amount, Claim, Pack, Param, Period, Plan, Pool, Price, Refresh, Rounding, Validity,
+    Action, Amount, Claim, ClaimKind, Item, LowBalance, Pack, PackTerms, Param, Period, Plan, Pool,
+    Price, Refresh, Rounding, Validity,
 };
 pub use supplied::Supplied;
 
@@ -129,12 +135,13 @@ pub struct Model {
     document: Option<String>,
     currency: Option<String>,
     charge_timing: ChargeTiming,
-    warn_thresholds: Vec<u64>,
+    warnings: Vec<LowBalance>,
     shared_workspace: bool,
     pools: Vec<Pool>,
     actions: Vec<Action>,
     plans: Vec<Plan>,
     packs: Vec<Pack>,
+    incomplete_packs: Vec<PackTerms>,
     claims: Vec<Claim>,
 }
 
@@ -205,9 +212,9 @@ impl Model {
         self.charge_timing
     }
 
-    /// Low-balance thresholds, as the document gives them (campaigns: 100 and 10).
-    pub fn warn_thresholds(&self) -> Vec<u64> {
-        self.warn_thresholds.clone()
+    /// Low-balance warnings, as the document words them (campaigns: below 100, at 10).
+    pub fn warnings(&self) -> &[LowBalance] {
+        &self.warnings
     }
 
     /// Whether one balance serves a whole workspace (campaigns).
@@ -230,9 +237,15 @@ impl Model {
         &self.plans
     }
 
-    /// The packs and add-on units, in file order.
+    /// The packs and add-on units whose terms are all known, in file order.
     pub fn packs(&self) -> &[Pack] {
         &self.packs
+    }
+
+    /// The packs the document names without a size or validity (AIBC's credit packs): they
+    /// cannot be bought until [`Model::with_supplied`] fills them in.
+    pub fn incomplete_packs(&self) -> &[PackTerms] {
+        &self.incomplete_packs
     }
 
     /// The claims written into the model, in file order.
@@ -263,13 +276,25 @@ impl Model {
         })
     }
 
-    /// One pack by id, or an error listing the valid ids.
+    /// One pack by id, or an error listing the valid ids. A pack whose size or validity the
+    /// document leaves out is refused, saying what a scenario must supply.
     pub fn pack(&self, id: &str) -> Result<&Pack, PricingError> {
-        let found = self.packs.iter().find(|p| p.id == id);
-        found.ok_or_else(|| PricingError::UnknownPack {
+        if let Some(pack) = self.packs.iter().find(|p| p.id == id) {
+            return Ok(pack);
+        }
+        if let Some(terms) = self.incomplete_packs.iter().find(|p| p.id == id) {
+            return Err(PricingError::IncompletePack {
+                vendor: self.id.clone(),
+                pack: id.to_string(),
+                missing: terms.missing().join(" and "),
+            });
+        }
+        let ids = self.packs.iter().map(|p| p.id.as_str());
+        let incomplete = self.incomplete_packs.iter().map(|p| p.id.as_str());
+        Err(PricingError::UnknownPack {
             vendor: self.id.clone(),
             pack: id.to_string(),
-            valid: error::list(self.packs.iter().map(|p| p.id.as_str()), "none"),
+            valid: error::list(ids.chain(incomplete), "none"),
         })
     }
 
@@ -284,12 +309,20 @@ impl Model {
         quote::describe(action)
     }
 
-    /// Recomputes every claim written into the model. Claims that fail are reported, not
-    /// raised: a failed claim is a finding about the document, not bad input.
-    pub fn audit(&self) -> Vec<ClaimResult> {
-        self.claims
-            .iter()
-            .map(|c| claims::evaluate(self, c))
-            .collect()
+    /// Prices one action in the context of `plan`: nothing when the plan makes it unlimited,
+    /// refused when the plan is not entitled to it, the quote otherwise.
+    pub fn quote_on(
+        &self,
+        plan: &str,
+        action: &str,
+        params: &Params,
+    ) -> Result<PlanQuote, PricingError> {
+        plan_quote::quote_on(self, plan, action, params)
+    }
+
+    /// Computes an arithmetic claim (`None` for a rule claim, which needs the ledger: see
+    /// `creditsim::audit`). A claim that fails is a finding about the document, not an error.
+    pub fn compute_claim(&self, claim: &Claim) -> Option<Finding> {
+        (!claim.kind.is_rule()).then(|| claims::evaluate(self, claim))
     }
 }

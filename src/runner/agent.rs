@@ -10,6 +10,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use smol_str::SmolStr;
 use tokio::time::Instant;
 
+use crate::accounts::{Settlement, settlement};
 use crate::fastmap::FastMap;
 use crate::journal::{StepRecord, Told};
 use crate::ledger::calendar::cycle_end_after;
@@ -188,6 +189,14 @@ impl AgentState {
             .clone()
     }
 
+    /// What the step holds and charges, by the vendor's charge timing: an upfront vendor
+    /// takes the actual amount when the step starts, one that charges after completion holds
+    /// the most it can cost and charges the actual.
+    fn settlement(&self, step: &Step, priced: &Priced) -> Settlement {
+        let cost = priced.quote.credits;
+        settlement(&self.ctx.model, cost, step.actual_credits(cost))
+    }
+
     /// The agent's time for its next ledger call.
     fn now(&self) -> TimeMs {
         self.ctx.time.now_ms(self.now_ms)
@@ -307,8 +316,9 @@ impl AgentState {
         let at_ms = self.now();
         // Each attempt builds its request afresh: the ledger takes it by value, so a kept
         // copy would only add a clone of its strings per step.
+        let hold = self.settlement(step, priced).hold;
         let reserve = call_with_faults(call_faults(step), stats, || {
-            let req = reserve_request(key, priced, ctx.ttl_ms);
+            let req = reserve_request(key, priced, hold, ctx.ttl_ms);
             ctx.ledger.reserve(step.account, at_ms, req)
         });
         ctx.watchdog.around(self.slot, reserve).await
@@ -331,7 +341,7 @@ impl AgentState {
         match step.fails {
             true => self.release(step, key, stats).await,
             false => {
-                let credits = step.actual_credits(priced.quote.credits);
+                let credits = self.settlement(step, priced).charge;
                 self.commit(step, key, credits, stats).await
             }
         }
@@ -364,7 +374,9 @@ impl AgentState {
         if step.faults.has(Fault::KeyReuse)
             && let Some((earlier_step, earlier_priced)) = &self.last_reserve
         {
-            let mut earlier = reserve_request(&earlier_step.key(), earlier_priced, ctx.ttl_ms);
+            let hold = self.settlement(earlier_step, earlier_priced).hold;
+            let mut earlier =
+                reserve_request(&earlier_step.key(), earlier_priced, hold, ctx.ttl_ms);
             // The same key as an earlier step, with different content: must be refused.
             earlier.credits += 1;
             let mut stats = CallStats::default();
@@ -460,12 +472,12 @@ impl AgentState {
 }
 
 /// The reserve of a step priced `priced` under `key`: the quoted maximum, held for `ttl_ms`.
-fn reserve_request(key: &Key, priced: &Priced, ttl_ms: u64) -> ReserveRequest {
+fn reserve_request(key: &Key, priced: &Priced, credits: Credits, ttl_ms: u64) -> ReserveRequest {
     ReserveRequest {
         key: key.clone(),
         pool: priced.pool.clone(),
         action: priced.action.clone(),
-        credits: priced.quote.credits.max,
+        credits,
         ttl_ms,
     }
 }

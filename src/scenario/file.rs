@@ -25,6 +25,8 @@ pub(crate) struct RawScenario {
     pub clock: Option<Spanned<RawClock>>,
     pub thresholds: Option<RawThresholds>,
     pub faults: Option<Spanned<RawFaults>>,
+    /// Values the vendor document leaves out (a pack's size, a price), given by the scenario.
+    pub supplied: Option<Spanned<crate::pricing::Supplied>>,
 }
 
 /// One `[[accounts]]` group.
@@ -47,6 +49,26 @@ pub(crate) struct RawWorkload {
     pub action: Spanned<String>,
     pub params: Option<Spanned<BTreeMap<String, Spanned<ParamValue>>>>,
     pub weight: Option<Spanned<i64>>,
+    pub cost: Option<Spanned<RawCost>>,
+}
+
+/// `[[workload]] cost`: how the actual cost of a variable-cost action is drawn from its range:
+/// `"uniform"` (the default), or `{ mean = M }`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected \"uniform\" or { mean = M } with M within the action's cost range"
+)]
+pub(crate) enum RawCost {
+    Named(String),
+    Mean(RawMean),
+}
+
+/// `cost = { mean = M }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMean {
+    pub mean: f64,
 }
 
 /// `[arrival]`.

@@ -42,6 +42,10 @@
 //! action = "ad"
 //! params = { length = "standard", quality = "pro" }   # strings or integers (default none)
 //! weight = 3                                           # relative weight (default 1)
+//! cost = "uniform"         # how a variable cost's actual amount is drawn from its range:
+//!                          # uniform over its whole numbers (default), or { mean = 1.8 },
+//!                          # the maximum-entropy distribution with that mean (both ends
+//!                          # stay reachable); a fixed cost is always itself
 //!
 //! [arrival]
 //! mode = "closed"          # "closed" (default) or "open"
@@ -86,6 +90,14 @@
 //! cycle_boundary = 0.0     # the step is taken half a ttl before the account's next billing
 //!                          # boundary, and its hold stays open across it
 //! # generation_failure is the same knob as generation.failure_probability (set one).
+//!
+//! [supplied]               # values the vendor document leaves out; never overrides one it
+//!                          # gives (see `pricing::Supplied`)
+//! pack_credits = { scan-credits = 5 }      # a pack's size
+//! pack_validity = { scan-credits = "never" } # "never", "N-months" or "billing-cycle"
+//! pack_prices = { credit-pack = "9.00" }
+//! plan_prices = { pro = "19.00" }
+//! currency = "USD"
 //! ```
 //!
 //! `--faults LIST|all` on the command line enables faults by kebab-case name

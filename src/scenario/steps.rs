@@ -7,7 +7,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
 use crate::ledger::{AccountId, Credits, Key};
-use crate::pricing::{Cost, Params};
+use crate::pricing::{Cost, CostSampler, Params};
 
 use super::AgentId;
 use super::faults::{Fault, FaultSet, StepFaults};
@@ -69,7 +69,7 @@ impl Step {
 }
 
 /// One weighted choice of the mix.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadEntry {
     /// The action id.
     pub action: Arc<str>,
@@ -77,10 +77,13 @@ pub struct WorkloadEntry {
     pub params: Arc<Params>,
     /// Relative weight, at least 1.
     pub weight: u64,
+    /// How the actual cost is drawn from the quoted range: `None` is uniform over its whole
+    /// numbers; a sampler gives the scenario's `cost = { mean = M }` distribution.
+    pub cost: Option<CostSampler>,
 }
 
 /// A weighted mix of actions, validated against the vendor.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
     entries: Vec<WorkloadEntry>,
     /// Running sums of weights, for drawing an entry by binary search.
@@ -248,7 +251,7 @@ impl Drawn {
         let entry = self.workload.pick(self.rng.next_u64()).clone();
         let fails = self.chance(Fault::GenerationFailure);
         let mut duration_ms = self.duration_ms();
-        let actual_permille = (self.rng.next_u64() % (u64::from(PERMILLE_MAX) + 1)) as u16;
+        let actual_permille = permille(entry.cost.as_ref(), self.rng.next_u64());
         let mut faults = StepFaults::default();
         for fault in Fault::INJECTED {
             if self.chance(fault) {
@@ -293,6 +296,21 @@ impl Drawn {
     }
 }
 
+/// Where a step's actual cost lands in its range, in thousandths (see
+/// [`Step::actual_credits`]), from one random draw: uniform over the 1001 values, or through
+/// the entry's sampler. A sampled cost `min + k` of `v` values is recorded as the first
+/// permille that maps back to it, `⌈k × 1001 / v⌉`, so a trace replays the same cost.
+fn permille(cost: Option<&CostSampler>, draw: u64) -> u16 {
+    let values = u64::from(PERMILLE_MAX) + 1;
+    let Some(sampler) = cost else {
+        return (draw % values) as u16;
+    };
+    let range = sampler.range();
+    let k = sampler.sample(unit(draw)) - range.min;
+    let span = range.max - range.min + 1;
+    (k * values).div_ceil(span).min(u64::from(PERMILLE_MAX)) as u16
+}
+
 /// A draw mapped to [0, 1) with 53 bits of precision.
 fn unit(draw: u64) -> f64 {
     (draw >> 11) as f64 / (1u64 << 53) as f64
@@ -326,6 +344,35 @@ mod tests {
             action: action.into(),
             params: Arc::new(Params::new()),
             weight,
+            cost: None,
+        }
+    }
+
+    #[test]
+    fn a_sampled_cost_is_recorded_as_a_permille_that_maps_back_to_it() {
+        use crate::pricing::CostDraw;
+        let step = |actual_permille| Step {
+            index: 0,
+            agent: 0,
+            account: 0,
+            send_at_us: None,
+            action: "post".into(),
+            params: Arc::new(Params::new()),
+            fails: false,
+            duration_ms: 0,
+            actual_permille,
+            faults: StepFaults::default(),
+        };
+        for (min, max) in [(1, 3), (0, 1), (5, 20), (0, 1000)] {
+            let cost = Cost { min, max };
+            let mean = (min + max) as f64 / 2.0 + 0.1;
+            let sampler = CostSampler::new(cost, CostDraw::Mean(mean)).unwrap();
+            for i in 0..2000u64 {
+                let draw = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let want = sampler.sample(unit(draw));
+                let got = step(permille(Some(&sampler), draw)).actual_credits(cost);
+                assert_eq!(got, want, "{cost:?} draw {draw}");
+            }
         }
     }
 

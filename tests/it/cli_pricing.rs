@@ -3,6 +3,7 @@
 
 use std::process::Output;
 
+use creditsim::audit::audit;
 use creditsim::pricing::{BUILTIN_IDS, Model, Verdict};
 
 use crate::pricing::edited_model;
@@ -118,34 +119,111 @@ fn vendors_lists_every_builtin_model() {
 }
 
 #[test]
-fn audit_reports_failing_claims_and_exits_zero() {
+fn audit_exits_one_when_a_claim_fails_and_zero_when_none_does() {
     let out = run(&["audit", "--all"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("FAILS ad-extended-pro"), "{text}");
+    assert!(
+        text.contains("FAILS ad-extended-pro (line 55, 65)"),
+        "{text}"
+    );
     assert!(text.contains("7 scenes × 40 + voiceover 5 + stitch 5 = 290"));
+    assert!(text.contains("assumed charge-timing"), "{text}");
+    let out = run(&["audit", "aistudios"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 fail"), "{}", stdout(&out));
 }
 
 #[test]
 fn audit_json_agrees_with_the_library() {
     let out = run(&["audit", "videodraft", "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let claims = v[0]["claims"].as_array().unwrap();
-    let failing: Vec<&str> = claims
-        .iter()
-        .filter(|c| c["verdict"] == "fails")
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
     let model = Model::builtin("videodraft").unwrap();
-    let want: Vec<String> = model
-        .audit()
-        .into_iter()
-        .filter(|r| r.verdict == Verdict::Fails)
-        .map(|r| r.id)
-        .collect();
-    assert_eq!(failing, want);
-    assert_eq!(v[0]["fails"].as_u64(), Some(want.len() as u64));
+    let results = audit(&model);
+    assert_eq!(claims.len(), results.len());
+    for (json, result) in claims.iter().zip(&results) {
+        assert_eq!(json["id"], result.id.as_str());
+        let verdict = json["verdict"].as_str().unwrap();
+        assert!(["holds", "fails", "assumed", "unverifiable"].contains(&verdict));
+        for field in ["line", "says", "document", "model", "checked"] {
+            assert!(json[field].is_string(), "{field} of {}", result.id);
+        }
+    }
+    let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count() as u64;
+    assert_eq!(v[0]["fails"].as_u64(), Some(count(Verdict::Fails)));
+    assert_eq!(v[0]["holds"].as_u64(), Some(count(Verdict::Holds)));
+    assert_eq!(v[0]["assumed"].as_u64(), Some(count(Verdict::Assumed)));
+    assert_eq!(
+        v[0]["unverifiable"].as_u64(),
+        Some(count(Verdict::Unverifiable))
+    );
+}
+
+#[test]
+fn quote_on_a_plan_shows_unlimited_not_entitled_and_charged() {
+    let out = run(&[
+        "quote",
+        "videodraft",
+        "speech",
+        "chars=600",
+        "--plan",
+        "studio",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("on plan studio: 0 credits, unlimited on studio"),
+        "{text}"
+    );
+    let out = run(&[
+        "quote",
+        "videodraft",
+        "speech",
+        "chars=600",
+        "--plan",
+        "pro",
+    ]);
+    assert!(stdout(&out).contains("on plan pro: 6 credits from pool `credits`"));
+    let out = run(&["quote", "aibc", "image", "size=short", "--plan", "free"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("not entitled"), "{}", stdout(&out));
+
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let studio = json(&[
+        "quote",
+        "videodraft",
+        "speech",
+        "chars=600",
+        "--plan",
+        "studio",
+        "--json",
+    ]);
+    assert_eq!(studio["on_plan"], "unlimited");
+    assert_eq!(studio["credits"]["max"].as_u64(), Some(0));
+    assert_eq!(studio["list_credits"]["max"].as_u64(), Some(6));
+    assert_eq!(studio["pool"], "credits");
+    let free = json(&[
+        "quote",
+        "aibc",
+        "image",
+        "size=short",
+        "--plan",
+        "free",
+        "--json",
+    ]);
+    assert_eq!(free["on_plan"], "not-entitled");
+    assert!(free["credits"].is_null());
+    let err = bad_input(&["quote", "aibc", "image", "size=short", "--plan", "gold"]);
+    assert!(
+        err.contains("no plan `gold`") && err.contains("`enterprise`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -196,19 +274,19 @@ fn malformed_model_file_gives_file_line_column_and_field() {
     let path = edited_model(
         "malformed_cli",
         "campaigns",
-        "warn_thresholds = [100, 10]",
-        "warn_thresholds = [100, \"ten\"]",
+        "warnings = [{ below = 100 }, { reaches = 10 }]",
+        "warnings = [{ below = 100 }, { reaches = \"ten\" }]",
     );
     let err = bad_input(&["quote", "--model", path.to_str().unwrap(), "post"]);
     let text = std::fs::read_to_string(&path).unwrap();
     let line = text
         .lines()
-        .position(|l| l.starts_with("warn_thresholds"))
+        .position(|l| l.starts_with("warnings"))
         .unwrap()
         + 1;
     let want = format!("{}:{line}:", path.display());
     assert!(err.contains(&want), "{err} should name {want}");
-    assert!(err.contains("field `warn_thresholds`"), "{err}");
+    assert!(err.contains("field `warnings`"), "{err}");
 }
 
 #[test]

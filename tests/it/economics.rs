@@ -135,6 +135,9 @@ months = 2
 [prices.aibc]
 currency = "USD"
 plans = { pro = "20.00" }
+packs = { scan-credits = "7.00" }
+pack_credits = { scan-credits = 1 }
+pack_validity = { scan-credits = "never" }
 
 [[personas]]
 id = "blocked-pro"
@@ -148,7 +151,7 @@ per_month = 3
 id = "scanner"
 accounts = 4
 plan = "pro"
-topup = { pack = "scan-credit", when = "blocked" }
+topup = { pack = "scan-credits", when = "blocked" }
 [[personas.usage]]
 action = "image"
 params = { size = "short" }
@@ -183,7 +186,8 @@ per_month = 3
     );
     assert_eq!(pro.spend_cents, Some(4000));
     // 13 images × 5 = 65 of 100; 35 expire at each month's end, worth 35 × $20.00 / 100.
-    // Each deep scan is refused, buys one scan credit ($7.00) and is retried.
+    // Each deep scan is refused, buys a pack of one scan credit ($7.00, both supplied: the
+    // document gives neither) and is retried.
     let scanner = persona(&report, "scanner");
     assert_eq!(credits(scanner), [200, 130, 70, 0]);
     let scan = &scanner.pools["scan"];
@@ -191,7 +195,7 @@ per_month = 3
         [scan.granted, scan.consumed, scan.expired, scan.remaining].map(exact),
         [4, 4, 0, 0]
     );
-    assert_eq!(exact(scanner.purchases["scan-credit"]), 4);
+    assert_eq!(exact(scanner.purchases["scan-credits"]), 4);
     assert_eq!(scanner.spend_cents, Some(2 * 2000 + 4 * 700));
     assert_eq!(scanner.breakage_cents, Some(1400.0));
     assert_eq!(monthly_spend(scanner), [Some(3400.0), Some(3400.0)]);
@@ -267,7 +271,7 @@ action = "video"
 params = { seconds = 5 }
 per_month = 20
 [[personas.usage]]
-action = "image"
+action = "helper"
 params = { model = "basic" }
 per_month = 10
 "#,
@@ -288,7 +292,7 @@ per_month = 10
     assert_eq!(team.breakage_cents, Some(600.0 * 90_000.0 / 5400.0));
     // 60 allowance + 60 add-on a month, both expiring with the monthly cycle; 100 used,
     // the allowance first (lower priority), so 20 add-on credits expire a month, each
-    // worth $10.00 / 60. Basic images are free. $15.00 + $10.00 a month.
+    // worth $10.00 / 60. Helper visuals on the basic model are free. $15.00 + $10.00 a month.
     let solo = persona(&report, "solo-with-unit");
     assert_eq!(credits(solo), [14 * 120, 14 * 100, 14 * 20, 0]);
     assert_eq!(solo.spend_cents, Some(14 * 2500));
@@ -828,6 +832,22 @@ fn bad_scenarios_name_the_file_line_and_field() {
             ),
             ":2:",
             "prices.aytada",
+        ),
+        (
+            "pack-credits-zero",
+            format!(
+                "vendor = \"aibc\"\n[prices.aibc]\npack_credits = {{ scan-credits = 0 }}\n{persona}{usage}"
+            ),
+            ":3:",
+            "prices.aibc.pack_credits.scan-credits",
+        ),
+        (
+            "pack-validity-unreadable",
+            format!(
+                "vendor = \"aibc\"\n[prices.aibc]\npack_validity = {{ scan-credits = \"forever\" }}\n{persona}{usage}"
+            ),
+            ":3:",
+            "prices.aibc.pack_validity.scan-credits",
         ),
         (
             "prices-unused",

@@ -194,7 +194,7 @@ impl Model {
     fn warn(&mut self, pool: &str, before: Credits) {
         let after = self.available(pool);
         for &threshold in &self.spec.warn_thresholds.clone() {
-            if before >= threshold && after < threshold {
+            if before > threshold && after <= threshold {
                 self.warnings.push((Name::new(pool), threshold, after));
             }
         }

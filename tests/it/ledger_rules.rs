@@ -575,37 +575,69 @@ fn a_run_closed_at_a_boundary_expires_what_ends_there_but_grants_nothing_new() {
     );
 }
 
+/// The (threshold, available) of every warning among `events`.
+fn warnings_in(events: &[Event]) -> Vec<(Credits, Credits)> {
+    let kinds = events.iter().map(|e| &e.kind);
+    kinds
+        .filter_map(|k| match k {
+            EventKind::Warning {
+                threshold,
+                available,
+                ..
+            } => Some((*threshold, *available)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn warnings_at_thresholds() {
-    // campaigns: warnings when the balance drops below 100 and below 10.
+    // A warning fires when the available balance falls from above a threshold to at or below
+    // it. Campaigns' "drops below 100" is the level 99 and "reaches critical low (10)" is 10.
     let spec = AccountSpec {
-        warn_thresholds: vec![100, 10],
+        warn_thresholds: vec![99, 10],
         ..spec()
     };
     let mut book = Book::new(7, spec);
     book.grant(&pack("pack", 150, None, 0), 0);
-    let warnings = |applied: &Applied<ReserveOutcome>| -> Vec<(Credits, Credits)> {
-        let kinds = applied.events.iter().map(|e| &e.kind);
-        kinds
-            .filter_map(|k| match k {
-                EventKind::Warning {
-                    threshold,
-                    available,
-                    ..
-                } => Some((*threshold, *available)),
-                _ => None,
-            })
-            .collect()
-    };
-    assert_eq!(warnings(&reserve(&mut book, "a", 40, 1)), vec![]);
-    assert_eq!(warnings(&reserve(&mut book, "b", 20, 2)), vec![(100, 90)]);
-    assert_eq!(warnings(&reserve(&mut book, "c", 85, 3)), vec![(10, 5)]);
-    book.release(&release_req("a"), 4);
-    book.release(&release_req("b"), 4);
-    book.release(&release_req("c"), 4);
+    let mut warned = |key: &str, credits| warnings_in(&reserve(&mut book, key, credits, 1).events);
+    assert_eq!(warned("a", 50), vec![], "at 100: not below 100");
+    assert_eq!(warned("b", 1), vec![(99, 99)], "below 100");
+    assert_eq!(warned("c", 89), vec![(10, 10)], "reaching 10 warns at 10");
     assert_eq!(
-        warnings(&reserve(&mut book, "d", 145, 5)),
-        vec![(100, 5), (10, 5)]
+        warned("d", 1),
+        vec![],
+        "once per crossing: 9 is still past 10"
+    );
+    assert_eq!(warned("e", 9), vec![]);
+    for key in ["a", "b", "c", "d", "e"] {
+        book.release(&release_req(key), 2);
+    }
+    let fall = reserve(&mut book, "f", 145, 3);
+    assert_eq!(warnings_in(&fall.events), vec![(99, 5), (10, 5)]);
+}
+
+#[test]
+fn a_return_above_a_threshold_lets_the_next_fall_warn_again() {
+    // A variable cost holds its maximum: the hold may cross a threshold, and the unused part
+    // coming back at the commit lifts the balance above it again, so the next fall is a new
+    // crossing. Warnings look at the available balance, held credits excluded.
+    let spec = AccountSpec {
+        warn_thresholds: vec![10],
+        ..spec()
+    };
+    let mut book = Book::new(7, spec);
+    book.grant(&pack("pack", 12, None, 0), 0);
+    assert_eq!(
+        warnings_in(&reserve(&mut book, "a", 3, 1).events),
+        vec![(10, 9)]
+    );
+    let commit = book.commit(&commit_req("a", 1), 2);
+    assert_eq!(warnings_in(&commit.events), vec![], "a return never warns");
+    assert_eq!(book.balance(POOL).available, 11);
+    assert_eq!(
+        warnings_in(&reserve(&mut book, "b", 1, 3).events),
+        vec![(10, 10)]
     );
 }
 

@@ -1,6 +1,7 @@
 //! The one integration-test crate; each module covers one part of creditsim.
 
 mod actor;
+mod audit;
 mod check;
 mod cli_check;
 mod cli_pricing;

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use creditsim::accounts::{KEY_RETENTION_MS, Purchase, account_spec, pack_grant};
 use creditsim::ledger::LotSource;
-use creditsim::pricing::{BUILTIN_IDS, Cost, Model, Params, PricingError, Verdict};
+use creditsim::pricing::{BUILTIN_IDS, Cost, LowBalance, Model, Params, PricingError};
+use creditsim::scenario::Scenario;
 
 use crate::support::month;
 
@@ -97,8 +98,12 @@ fn aytada_video_table_and_typical_ads() {
 
 #[test]
 fn aytada_fixed_costs_follow_the_tables() {
+    assert_eq!(
+        quote("aytada", "ideas", &[]),
+        fixed(0),
+        "first run, no tier"
+    );
     let table = [
-        ("ideas", "standard", 0),
         ("ideas-reroll", "standard", 2),
         ("ideas-reroll", "premium", 5),
         ("script", "standard", 2),
@@ -242,8 +247,13 @@ fn campaigns_variable_costs() {
     assert_eq!(quote("campaigns", "assistant-complex", &[]), range(1, 3));
     assert_eq!(quote("campaigns", "rss-item", &[]), fixed(1));
     assert_eq!(quote("campaigns", "optimize", &[]), range(1, 2));
+    assert_eq!(quote("campaigns", "single-post", &[]), fixed(1));
+    assert_eq!(quote("campaigns", "rss-item", &[("items", "4")]), fixed(4));
     let model = Model::builtin("campaigns").unwrap();
-    assert_eq!(model.warn_thresholds(), vec![100, 10]);
+    assert_eq!(
+        model.warnings(),
+        [LowBalance::Below(100), LowBalance::Reaches(10)]
+    );
     assert_eq!(
         model.charge_timing(),
         creditsim::pricing::ChargeTiming::AfterCompletion
@@ -251,23 +261,31 @@ fn campaigns_variable_costs() {
 }
 
 #[test]
-fn aistudios_seconds_and_the_free_basic_model() {
+fn aistudios_seconds_and_the_free_basic_model_of_helper_tools() {
     // "Typical video lengths are 5 or 10 seconds, which cost 5 or 10 credits."
     assert_eq!(quote("aistudios", "video", &[("seconds", "5")]), fixed(5));
     assert_eq!(quote("aistudios", "video", &[("seconds", "10")]), fixed(10));
+    assert_eq!(quote("aistudios", "image", &[]), fixed(1));
+    // The basic model belongs to "some tools, like Topic to Video", not to the generators.
+    let model = Model::builtin("aistudios").unwrap();
+    let err = model.quote("image", &params(&[("model", "basic")]));
+    assert!(matches!(err, Err(PricingError::UnknownParam { .. })));
     assert_eq!(
         quote(
             "aistudios",
-            "video",
-            &[("seconds", "10"), ("model", "basic")]
+            "helper",
+            &[("model", "basic"), ("images", "3")]
         ),
         fixed(0)
     );
     assert_eq!(
-        quote("aistudios", "image", &[("model", "premium")]),
-        fixed(1)
+        quote(
+            "aistudios",
+            "helper",
+            &[("model", "premium"), ("images", "3")]
+        ),
+        fixed(3)
     );
-    assert_eq!(quote("aistudios", "image", &[("model", "basic")]), fixed(0));
 }
 
 // ---- Every action of every model ----------------------------------------------------------------
@@ -371,7 +389,7 @@ fn vocabulary_of_ids_matches_the_design() {
                 "optimize",
             ][..],
         ),
-        ("aistudios", &["image", "video"][..]),
+        ("aistudios", &["image", "video", "helper"][..]),
     ]);
     for (id, actions) in want {
         let model = Model::builtin(id).unwrap();
@@ -381,110 +399,11 @@ fn vocabulary_of_ids_matches_the_design() {
     }
 }
 
-// ---- Audit ----------------------------------------------------------------------------------------
-
-fn ids_with(vendor: &str, verdict: Verdict) -> BTreeSet<String> {
-    let model = Model::builtin(vendor).unwrap();
-    model
-        .audit()
-        .into_iter()
-        .filter(|r| r.verdict == verdict)
-        .map(|r| r.id)
-        .collect()
-}
-
 fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
 
-#[test]
-fn failing_claims_are_pinned_per_vendor() {
-    let pinned: [(&str, &[&str]); 5] = [
-        ("aytada", &["ad-extended-pro", "starter-standard-ads"]),
-        ("aibc", &[]),
-        (
-            "videodraft",
-            &[
-                "starter-kling-videos",
-                "pro-kling-videos",
-                "visionary-kling-videos",
-                "studio-kling-videos",
-                "studio-unlimited-images",
-            ],
-        ),
-        ("campaigns", &["pack-validity", "single-post-one-credit"]),
-        ("aistudios", &[]),
-    ];
-    for (vendor, failing) in pinned {
-        assert_eq!(ids_with(vendor, Verdict::Fails), set(failing), "{vendor}");
-    }
-    let unverifiable = [
-        "typical-single-platform-week",
-        "typical-multi-platform-2-weeks",
-        "typical-full-campaign-month",
-    ];
-    assert_eq!(
-        ids_with("campaigns", Verdict::Unverifiable),
-        set(&unverifiable)
-    );
-}
-
-#[test]
-fn audit_shows_both_numbers_of_a_failing_claim() {
-    let results = Model::builtin("aytada").unwrap().audit();
-    let claim = results.iter().find(|r| r.id == "ad-extended-pro").unwrap();
-    assert!(!claim.holds);
-    assert_eq!(claim.document_credits, Some(fixed(295)));
-    assert_eq!(claim.model_credits, Some(fixed(290)));
-    let contradiction = Model::builtin("campaigns").unwrap().audit();
-    let validity = contradiction
-        .iter()
-        .find(|r| r.id == "pack-validity")
-        .unwrap();
-    assert!(validity.document.contains("don't expire") && validity.model.contains("12 months"));
-}
-
-#[test]
-fn every_claim_of_every_vendor_is_reported() {
-    for id in BUILTIN_IDS {
-        let model = Model::builtin(id).unwrap();
-        let results = model.audit();
-        assert_eq!(results.len(), model.claims().len(), "{id}");
-        assert!(
-            results
-                .iter()
-                .all(|r| r.holds == (r.verdict == Verdict::Holds))
-        );
-    }
-}
-
-#[test]
-fn audit_catches_a_changed_price() {
-    // A Pro scene at 41 breaks every Pro claim that holds today.
-    let path = edited_model(
-        "audit_catches_a_changed_price",
-        "aytada",
-        "pro = 40 }",
-        "pro = 41 }",
-    );
-    let model = Model::load(&path).unwrap();
-    let failing: BTreeSet<String> = model
-        .audit()
-        .into_iter()
-        .filter(|r| !r.holds)
-        .map(|r| r.id)
-        .collect();
-    for id in [
-        "video-short-pro",
-        "video-standard-pro",
-        "video-extended-pro",
-        "ad-standard-pro",
-        "ad-extended-pro",
-    ] {
-        assert!(failing.contains(id), "{id} should fail: {failing:?}");
-    }
-    assert!(!failing.contains("ad-standard-standard"));
-}
+// ---- Copies of a model ----------------------------------------------------------------------------
 
 #[test]
 fn a_copied_model_with_one_price_changed_quotes_the_new_price() {
@@ -565,8 +484,8 @@ fn malformed_model_files_name_line_column_and_field() {
     let path = edited_model(
         "malformed_ref",
         "aistudios",
-        "plans = [\"team\", \"team-annual\"]",
-        "plans = [\"team\", \"teams\"]",
+        "requires_plan = true\nplans = [\"team\", \"team-annual\"]",
+        "requires_plan = true\nplans = [\"team\", \"teams\"]",
     );
     let err = Model::load(&path).unwrap_err().to_string();
     assert!(
@@ -638,18 +557,19 @@ fn aibc_free_is_not_entitled_to_the_production_room() {
 }
 
 #[test]
-fn videodraft_visionary_has_unlimited_speech_and_annual_resets_monthly() {
+fn videodraft_visionary_has_unlimited_speech_and_resets_monthly() {
     let model = Model::builtin("videodraft").unwrap();
     let spec = account_spec(&model, Some("visionary"), 1, 0, 0).unwrap();
     assert_eq!(spec.unlimited, set(&["speech"]));
     let studio = account_spec(&model, Some("studio"), 1, 0, 0).unwrap();
     assert_eq!(studio.unlimited, set(&["image", "speech"]));
-    let annual = account_spec(&model, Some("visionary-annual"), 1, 0, 0).unwrap();
-    let grant = &annual.recurring[0];
+    let grant = &spec.recurring[0];
     assert_eq!(
         (grant.credits, grant.every_months, grant.cycle_months),
         (7500, 1, 1)
     );
+    // The document names no annual plan ("Annual plans: Credits still reset monthly").
+    assert!(account_spec(&model, Some("visionary-annual"), 1, 0, 0).is_err());
 }
 
 #[test]
@@ -666,7 +586,11 @@ fn account_spec_refuses_what_the_model_cannot_give() {
     let campaigns = Model::builtin("campaigns").unwrap();
     let spec = account_spec(&campaigns, None, 1, 0, 0).unwrap();
     assert!(spec.recurring.is_empty());
-    assert_eq!(spec.warn_thresholds, vec![100, 10]);
+    assert_eq!(
+        spec.warn_thresholds,
+        vec![99, 10],
+        "below 100 is 99; 10 is reached at 10"
+    );
     let err = account_spec(&campaigns, Some("pro"), 1, 0, 0).unwrap_err();
     assert!(
         matches!(&err, PricingError::UnknownPlan { valid, .. } if valid.contains("packs only"))
@@ -725,7 +649,7 @@ fn pack_grants_follow_validity() {
 
 #[test]
 fn the_loader_refuses_inconsistent_models() {
-    let cases: [(&str, &str, &str, &str, &str); 7] = [
+    let cases: [(&str, &str, &str, &str, &str); 9] = [
         // (vendor, from, to, field in the error, words in the error)
         (
             "aytada",
@@ -750,8 +674,8 @@ fn the_loader_refuses_inconsistent_models() {
         ),
         (
             "aibc",
-            "pool = \"scan\"\n# \"~7.00",
-            "pool = \"scans\"\n# \"~7.00",
+            "pool = \"scan\"\ncredits = 1",
+            "pool = \"scans\"\ncredits = 1",
             "actions[deep-scan].pool",
             "`scan`",
         ),
@@ -771,10 +695,24 @@ fn the_loader_refuses_inconsistent_models() {
         ),
         (
             "aistudios",
-            "plan = \"team-annual\"\ndoc = 1800",
-            "plan = \"team-yearly\"\ndoc = 1800",
-            "claims[team-annual-allowance]",
+            "plan = \"team-annual\"\nseats = 3",
+            "plan = \"team-yearly\"\nseats = 3",
+            "claims[team-annual-upfront]",
             "`team-yearly`",
+        ),
+        (
+            "campaigns",
+            "levels = [{ below = 100 }, { reaches = 10 }]",
+            "levels = []",
+            "claims[low-balance-warnings].levels",
+            "needs `levels`",
+        ),
+        (
+            "aytada",
+            "kind = \"fixed-costs\"\nline = 9\n",
+            "kind = \"fixed-costs\"\n",
+            "claims",
+            "missing field `line`",
         ),
     ];
     for (i, (vendor, from, to, field, words)) in cases.into_iter().enumerate() {
@@ -788,5 +726,82 @@ fn the_loader_refuses_inconsistent_models() {
             err.starts_with(&format!("{}:", path.display())),
             "case {i}: {err}"
         );
+    }
+}
+
+// ---- Variable costs drawn in a run --------------------------------------------------------------
+
+/// The actual costs a scenario's steps would charge for `action`, over `steps` steps.
+fn drawn_costs(test: &str, workload: &str, steps: u64) -> Vec<u64> {
+    let dir = scratch_dir(test);
+    let path = dir.join("scenario.toml");
+    let text = format!(
+        "vendor = \"campaigns\"\n[[accounts]]\ncount = 4\npacks = [\"max\"]\n{workload}\n\
+         [duration]\nsteps = {steps}\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    let scenario = Scenario::load(&path, None).unwrap();
+    let model = Model::builtin("campaigns").unwrap();
+    let post = model.quote("post", &Params::new()).unwrap().credits;
+    let steps = scenario.all_steps().unwrap();
+    steps.map(|step| step.actual_credits(post)).collect()
+}
+
+/// The mean, and how often each of 1, 2 and 3 was drawn.
+fn mean_and_counts(costs: &[u64]) -> (f64, [usize; 4]) {
+    let mut counts = [0; 4];
+    for &c in costs {
+        counts[c as usize] += 1;
+    }
+    let mean = costs.iter().sum::<u64>() as f64 / costs.len() as f64;
+    (mean, counts)
+}
+
+#[test]
+fn a_campaigns_post_averages_two_with_both_ends_drawn_a_third_of_the_time() {
+    // Uniform over 1, 2, 3: mean 2, standard deviation √(2/3); over 30,000 draws the mean's
+    // standard error is 0.0047, and each value's share of 1/3 has one of 0.0027.
+    let n = 30_000;
+    let costs = drawn_costs("uniform-post", "[[workload]]\naction = \"post\"", n);
+    let (mean, counts) = mean_and_counts(&costs);
+    assert!((mean - 2.0).abs() < 4.0 * 0.0047, "mean {mean}");
+    for (value, &count) in counts.iter().enumerate().skip(1) {
+        let share = count as f64 / n as f64;
+        assert!((share - 1.0 / 3.0).abs() < 4.0 * 0.0027, "{value}: {share}");
+    }
+}
+
+#[test]
+fn a_scenario_mean_shifts_the_draw_and_keeps_both_ends_reachable() {
+    let n = 30_000;
+    let entry = "[[workload]]\naction = \"post\"\ncost = { mean = 1.8 }";
+    let costs = drawn_costs("mean-post", entry, n);
+    let (mean, counts) = mean_and_counts(&costs);
+    // The maximum-entropy distribution on 1..3 with mean 1.8 has a standard deviation
+    // under 0.82, so the mean's standard error is under 0.0048.
+    assert!((mean - 1.8).abs() < 4.0 * 0.0048, "mean {mean}");
+    assert!(counts[1] > counts[2] && counts[2] > counts[3], "{counts:?}");
+    assert!(
+        counts[3] as f64 > 0.15 * n as f64,
+        "the top end stays common: {counts:?}"
+    );
+}
+
+#[test]
+fn a_mean_outside_the_range_or_an_unknown_draw_is_refused() {
+    let dir = scratch_dir("bad-cost");
+    for (cost, words) in [
+        ("{ mean = 3.5 }", "outside the cost range 1–3"),
+        ("\"normal\"", "expected \"uniform\" or { mean = M }"),
+    ] {
+        let path = dir.join("scenario.toml");
+        let text = format!(
+            "vendor = \"campaigns\"\n[[accounts]]\npacks = [\"max\"]\n[[workload]]\n\
+             action = \"post\"\ncost = {cost}\n"
+        );
+        std::fs::write(&path, &text).unwrap();
+        let err = Scenario::load(&path, None).unwrap_err().to_string();
+        assert!(err.contains("cost") && err.contains(words), "{err}");
+        assert!(err.contains(":6:"), "names the line: {err}");
     }
 }

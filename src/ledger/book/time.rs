@@ -191,8 +191,11 @@ impl Book {
         }
     }
 
-    /// Raises a warning for each threshold that `pool`'s available balance fell below since
-    /// it was `before`.
+    /// Raises a warning for each threshold that `pool`'s available balance (held credits
+    /// excluded) reached since it was `before`: from above the threshold to at or below it.
+    /// Only a fall across a threshold warns, so further charges below it do not warn again;
+    /// a rise back above it (a grant, a release, a commit returning the unused part of a
+    /// hold) lets the next fall warn anew.
     pub(super) fn warn(
         &mut self,
         pool: PoolId,
@@ -206,7 +209,7 @@ impl Book {
         }
         for index in 0..self.spec.warn_thresholds.len() {
             let threshold = self.spec.warn_thresholds[index];
-            if before >= threshold && after < threshold {
+            if before > threshold && after <= threshold {
                 let (pool, available) = (self.pools.name(pool).clone(), after);
                 self.emit(
                     at_ms,

@@ -44,6 +44,12 @@ pub(crate) fn build(
     catalog: Option<&dyn Catalog>,
 ) -> Result<Scenario, ScenarioError> {
     let vendor = resolve_vendor(src, &raw.vendor)?;
+    let vendor = match &raw.supplied {
+        Some(supplied) => vendor
+            .with_supplied(supplied.get_ref())
+            .map_err(|err| src.error(supplied.span(), "supplied", err.to_string()))?,
+        None => vendor,
+    };
     let catalog = catalog.unwrap_or(&vendor);
     let name = match &raw.name {
         Some(name) if !is_folder_name(name.get_ref()) => {
@@ -81,7 +87,7 @@ pub(crate) fn build(
                  agents do",
             ));
         }
-        (None, Some(entries)) => drawn_steps(src, &raw, entries)?,
+        (None, Some(entries)) => drawn_steps(src, &raw, entries, &vendor)?,
         (Some(path), None) => traced_steps(src, &raw, path, &agents, catalog)?,
     };
     let clock = clock::clock(src, raw.clock.as_ref(), &steps)?;

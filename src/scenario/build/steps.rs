@@ -7,14 +7,14 @@ use toml::Spanned;
 
 use super::relative_to;
 use super::values::*;
-use crate::pricing::Params;
+use crate::pricing::{CostDraw, CostSampler, Model, Params};
 use crate::scenario::catalog::Catalog;
 use crate::scenario::error::{ScenarioError, SourceText};
 use crate::scenario::faults::{DEFAULT_FAILURE_PROBABILITY, Fault, FaultSet};
 use crate::scenario::file::*;
 use crate::scenario::limits::{MAX_STEPS, MAX_WORKLOAD_ENTRIES};
 use crate::scenario::setup::*;
-use crate::scenario::steps::{Workload, WorkloadEntry};
+use crate::scenario::steps::{PERMILLE_MAX, Workload, WorkloadEntry};
 use crate::scenario::trace;
 
 /// Steps in a run when a scenario has no `[duration]`.
@@ -33,6 +33,7 @@ pub(super) fn drawn_steps(
     src: SourceText<'_>,
     raw: &RawScenario,
     entries: &[Spanned<RawWorkload>],
+    vendor: &Model,
 ) -> Result<Steps, ScenarioError> {
     let generation = raw.generation.as_ref().map(|g| g.get_ref());
     let arrival = arrival(src, raw.arrival.as_ref())?;
@@ -48,7 +49,7 @@ pub(super) fn drawn_steps(
         return Err(src.error(span, "seconds", message));
     }
     Ok(Steps {
-        source: StepSource::Workload(Arc::new(workload(src, entries)?)),
+        source: StepSource::Workload(Arc::new(workload(src, entries, vendor)?)),
         arrival,
         duration,
         generation: generation_time(src, generation)?,
@@ -91,6 +92,7 @@ pub(super) fn traced_steps(
 fn workload(
     src: SourceText<'_>,
     entries: &[Spanned<RawWorkload>],
+    vendor: &Model,
 ) -> Result<Workload, ScenarioError> {
     if entries.len() > MAX_WORKLOAD_ENTRIES {
         let message = format!(
@@ -108,10 +110,15 @@ fn workload(
         }
         let params = params(src, raw.params.as_ref())?;
         let weight = opt(raw.weight.as_ref(), 1, |v| positive(src, v, "weight"))?;
+        let cost = match &raw.cost {
+            Some(cost) => cost_draw(src, cost, vendor, action, &params)?,
+            None => None,
+        };
         mix.push(WorkloadEntry {
             action: action.as_str().into(),
             params: Arc::new(params),
             weight,
+            cost,
         });
     }
     Workload::new(mix).ok_or_else(|| match entries.first() {
@@ -122,6 +129,39 @@ fn workload(
         ),
         None => src.error_at_start("expected at least one [[workload]] entry"),
     })
+}
+
+/// A workload entry's cost distribution: `None` for the default uniform draw, or a sampler
+/// of the maximum-entropy distribution with the given mean over the entry's quoted range.
+fn cost_draw(
+    src: SourceText<'_>,
+    cost: &Spanned<RawCost>,
+    vendor: &Model,
+    action: &str,
+    params: &Params,
+) -> Result<Option<CostSampler>, ScenarioError> {
+    let bad = |message: String| src.error(cost.span(), "cost", message);
+    let mean = match cost.get_ref() {
+        RawCost::Named(name) if name == "uniform" => return Ok(None),
+        RawCost::Named(name) => {
+            return Err(bad(format!(
+                "expected \"uniform\" or {{ mean = M }}, got \"{name}\""
+            )));
+        }
+        RawCost::Mean(RawMean { mean }) => *mean,
+    };
+    let quote = vendor
+        .quote(action, params)
+        .map_err(|err| bad(format!("the action cannot be priced: {err}")))?;
+    let range = quote.credits;
+    if range.max - range.min > u64::from(PERMILLE_MAX) {
+        let most = u64::from(PERMILLE_MAX) + 1;
+        let message = format!("a mean needs a range of at most {most} whole numbers, got {range}");
+        return Err(bad(message));
+    }
+    let sampler = CostSampler::new(range, CostDraw::Mean(mean))
+        .map_err(|err| bad(format!("expected a mean within the action's cost: {err}")))?;
+    Ok(Some(sampler))
 }
 
 /// Parameters as the pricing model reads them. Keys and values must survive the trace's

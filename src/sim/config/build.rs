@@ -14,7 +14,7 @@ use super::usage::{self, IntentDef, UsageDraft};
 use super::values::{bounded, id};
 use super::*;
 use crate::accounts::account_spec;
-use crate::pricing::{BUILTIN_IDS, Model, Price, Supplied};
+use crate::pricing::{BUILTIN_IDS, Model, Price, Supplied, Validity};
 use crate::scenario::SourceText;
 
 pub(super) fn build(
@@ -299,6 +299,30 @@ fn supplied(src: SourceText<'_>, vendor: &str, raw: &RawPrices) -> Result<Suppli
         supplied
             .pack_prices
             .insert(id.clone(), price("packs", id, v)?);
+    }
+    for (id, v) in raw.pack_credits.iter().flatten() {
+        let credits = u64::try_from(*v.get_ref())
+            .ok()
+            .filter(|&credits| credits > 0)
+            .ok_or_else(|| {
+                let field = format!("prices.{vendor}.pack_credits.{id}");
+                src.error(
+                    v.span(),
+                    &field,
+                    "expected a whole number of credits above 0",
+                )
+            })?;
+        supplied.pack_credits.insert(id.clone(), credits);
+    }
+    for (id, v) in raw.pack_validity.iter().flatten() {
+        let validity = Validity::try_from(v.get_ref().clone()).map_err(|why| {
+            src.error(
+                v.span(),
+                &format!("prices.{vendor}.pack_validity.{id}"),
+                why,
+            )
+        })?;
+        supplied.pack_validity.insert(id.clone(), validity);
     }
     Ok(supplied)
 }

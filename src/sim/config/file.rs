@@ -28,6 +28,8 @@ pub(super) struct RawPrices {
     pub currency: Option<Spanned<String>>,
     pub plans: Option<BTreeMap<String, Spanned<String>>>,
     pub packs: Option<BTreeMap<String, Spanned<String>>>,
+    pub pack_credits: Option<BTreeMap<String, Spanned<i64>>>,
+    pub pack_validity: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 /// One `[[intents]]` entry: what a user wants, and how each vendor serves it.

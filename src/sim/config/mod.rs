@@ -23,7 +23,10 @@
 //! [prices.aibc]
 //! currency = "USD"                   # example
 //! plans = { pro = "29.00" }          # example: per billing period (per seat on per-seat plans)
-//! packs = {}                         # example: pack id = "price"
+//! packs = { scan-credits = "7.00" }  # example: pack id = "price"
+//! pack_credits = { scan-credits = 1 }        # example: a pack's size, where the document
+//!                                            # names none
+//! pack_validity = { scan-credits = "never" } # example: "never", "N-months", "billing-cycle"
 //!
 //! # Optional: usage stated once and served by each vendor in its own terms.
 //! [[intents]]

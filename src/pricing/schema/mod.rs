@@ -15,6 +15,10 @@ use toml::Spanned;
 use super::ChargeTiming;
 use super::Cost;
 
+mod claim;
+
+pub use claim::{Budget, Claim, ClaimKind, DocValue, Item, Lines, Match};
+
 /// The pool every action and grant uses unless it names another.
 pub(crate) fn default_pool() -> String {
     super::DEFAULT_POOL.to_string()
@@ -33,7 +37,7 @@ pub(crate) struct RawModel {
     pub currency: Option<String>,
     pub charge_timing: ChargeTiming,
     #[serde(default)]
-    pub warn_thresholds: Vec<u64>,
+    pub warnings: Vec<LowBalance>,
     #[serde(default)]
     pub shared_workspace: bool,
     pub pools: Vec<Spanned<Pool>>,
@@ -41,7 +45,7 @@ pub(crate) struct RawModel {
     #[serde(default)]
     pub plans: Vec<Spanned<Plan>>,
     #[serde(default)]
-    pub packs: Vec<Spanned<Pack>>,
+    pub packs: Vec<Spanned<PackTerms>>,
     #[serde(default)]
     pub claims: Vec<Spanned<Claim>>,
 }
@@ -55,6 +59,37 @@ pub struct Pool {
     pub id: String,
     /// What the document says the pool is for.
     pub description: String,
+}
+
+/// A low-balance warning as the document words it. Credits are whole, so "drops below 100"
+/// and "reaches 99" warn at the same balance; both forms exist so that a file keeps the
+/// document's own number.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LowBalance {
+    /// `{ below = 100 }`: warns once the balance is below 100 (at 99 or less).
+    Below(u64),
+    /// `{ reaches = 10 }`: warns once the balance is 10 or less.
+    Reaches(u64),
+}
+
+impl LowBalance {
+    /// The highest balance that warns; `None` for "below 0", which no balance reaches.
+    pub fn level(self) -> Option<u64> {
+        match self {
+            LowBalance::Below(n) => n.checked_sub(1),
+            LowBalance::Reaches(n) => Some(n),
+        }
+    }
+}
+
+impl fmt::Display for LowBalance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LowBalance::Below(n) => write!(f, "below {n}"),
+            LowBalance::Reaches(n) => write!(f, "at {n}"),
+        }
+    }
 }
 
 /// A number or a word: TOML lets an analyst write `scenes = 5` or `quality = "pro"`, and both
@@ -356,7 +391,97 @@ impl fmt::Display for Price {
     }
 }
 
-/// A one-time credit pack, or (with `recurring`) an add-on unit renewed every month.
+/// A pack as the file writes it, where the document may leave its size or validity unsaid
+/// (AIBC: "Various sizes available", purchased credits "may have expiration dates"). A pack
+/// with both becomes a [`Pack`]; one without stays incomplete and cannot be bought until a
+/// scenario supplies what is missing ([`Supplied`](super::Supplied)).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackTerms {
+    /// The pack id.
+    pub id: String,
+    /// The document's name for it.
+    pub name: String,
+    /// The pool its credits go to.
+    #[serde(default = "default_pool")]
+    pub pool: String,
+    /// Credits per pack; `None` where the document gives no size.
+    #[serde(default)]
+    pub credits: Option<u64>,
+    /// Its price; `None` where the document gives none.
+    #[serde(default)]
+    pub price: Option<Price>,
+    /// How long its credits last; `None` where the document does not say.
+    #[serde(default)]
+    pub validity: Option<Validity>,
+    /// Whether it can only be bought on an active plan.
+    #[serde(default)]
+    pub requires_plan: bool,
+    /// The plans that may buy it; `None` means any plan (or none, unless `requires_plan`).
+    #[serde(default)]
+    pub plans: Option<Vec<String>>,
+    /// A recurring monthly add-on unit rather than a one-time purchase.
+    #[serde(default)]
+    pub recurring: bool,
+    /// Whether its credits are shared by the whole workspace rather than one user.
+    #[serde(default)]
+    pub shared: bool,
+    /// A remark from the model's author.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl PackTerms {
+    /// What the document leaves out of this pack: "credits", "validity", or both.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.credits.is_none() {
+            missing.push("credits");
+        }
+        if self.validity.is_none() {
+            missing.push("validity");
+        }
+        missing
+    }
+
+    /// The pack, once its size and validity are known.
+    pub fn complete(&self) -> Option<Pack> {
+        Some(Pack {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            pool: self.pool.clone(),
+            credits: self.credits?,
+            price: self.price,
+            validity: self.validity?,
+            requires_plan: self.requires_plan,
+            plans: self.plans.clone(),
+            recurring: self.recurring,
+            shared: self.shared,
+            note: self.note.clone(),
+        })
+    }
+}
+
+impl From<&Pack> for PackTerms {
+    fn from(p: &Pack) -> PackTerms {
+        PackTerms {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            pool: p.pool.clone(),
+            credits: Some(p.credits),
+            price: p.price,
+            validity: Some(p.validity),
+            requires_plan: p.requires_plan,
+            plans: p.plans.clone(),
+            recurring: p.recurring,
+            shared: p.shared,
+            note: p.note.clone(),
+        }
+    }
+}
+
+/// A one-time credit pack, or (with `recurring`) an add-on unit renewed every month, with
+/// every term known.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pack {
@@ -389,118 +514,4 @@ pub struct Pack {
     /// A remark from the model's author.
     #[serde(default)]
     pub note: Option<String>,
-}
-
-/// What a claim computes.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClaimKind {
-    /// `count` × the cost of `action` with `params`.
-    Quote,
-    /// The sum of `items`.
-    Sum,
-    /// How many of `action` fit in `plan`'s allowance or `pack`'s credits:
-    /// floor(credits / cost).
-    Fit,
-    /// `plan`'s allowance per grant (one seat).
-    Allowance,
-    /// `pack`'s price per credit, rounded half up to the document's decimals.
-    UnitPrice,
-    /// Two statements of the document that no arithmetic reconciles; always fails, showing
-    /// both readings.
-    Contradiction,
-    /// A statement the document gives too little to compute (missing counts); reported,
-    /// never counted as holding.
-    Unverifiable,
-}
-
-/// How a computed number is compared with the document's.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Match {
-    /// The model's number (or range) equals the document's.
-    #[default]
-    Exact,
-    /// The document's number (or range) lies within the model's range: for a statement about
-    /// one outcome of a variable cost.
-    Within,
-}
-
-/// What the document says: a number, a range, or words.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(
-    untagged,
-    expecting = "expected a whole number, { min = N, max = N }, or a string"
-)]
-pub enum DocValue {
-    /// A number.
-    Amount(Amount),
-    /// Words: a decimal price, or one reading of a contradiction.
-    Text(String),
-}
-
-/// One term of a `sum` claim.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Item {
-    /// The action.
-    pub action: String,
-    /// Its parameters.
-    #[serde(default)]
-    pub params: BTreeMap<String, Scalar>,
-    /// How many times.
-    #[serde(default = "one")]
-    pub count: u64,
-    /// A parameter whose value varies across the items ("12 Images (Mixed)"): the term's
-    /// range spans every value of it.
-    #[serde(default)]
-    pub mix: Option<String>,
-    /// The document's own figure for this term, where it gives one; it must lie within the
-    /// term's range, and it replaces the range in the total.
-    #[serde(default)]
-    pub doc: Option<u64>,
-}
-
-fn one() -> u64 {
-    1
-}
-
-/// A statement of the document, written down with the document's own number, that `audit`
-/// recomputes with the model's arithmetic.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Claim {
-    /// A stable id, so tests can pin which claims fail.
-    pub id: String,
-    /// What the document states, briefly.
-    pub description: String,
-    /// What is computed.
-    pub kind: ClaimKind,
-    /// The document's number, range or words.
-    pub doc: DocValue,
-    /// How the numbers are compared.
-    #[serde(default, rename = "match")]
-    pub compare: Match,
-    /// `quote`, `fit`: the action.
-    #[serde(default)]
-    pub action: Option<String>,
-    /// `quote`, `fit`: its parameters.
-    #[serde(default)]
-    pub params: BTreeMap<String, Scalar>,
-    /// `quote`: how many times.
-    #[serde(default = "one")]
-    pub count: u64,
-    /// `sum`: the terms.
-    #[serde(default)]
-    pub items: Vec<Item>,
-    /// `fit`, `allowance`: the plan.
-    #[serde(default)]
-    pub plan: Option<String>,
-    /// `fit`, `unit-price`: the pack.
-    #[serde(default)]
-    pub pack: Option<String>,
-    /// `contradiction`: the reading the model chose; `unverifiable`: why it cannot be
-    /// computed.
-    #[serde(default)]
-    pub model: Option<String>,
 }
