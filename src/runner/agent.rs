@@ -64,7 +64,8 @@ pub struct AgentState {
     /// The step and price of the last reserve the ledger answered, for the key-reuse fault.
     /// Kept as these two shared handles rather than as a `ReserveRequest`, whose three
     /// strings would be cloned on every step only to serve a rare fault.
-    last_reserve: Option<(Step, Arc<Priced>)>,
+    /// The agent's virtual time at that reserve rides along.
+    last_reserve: Option<(Step, Arc<Priced>, TimeMs)>,
 }
 
 impl Actor for UserAgent {
@@ -280,7 +281,7 @@ impl AgentState {
         self.latencies.push((Op::Reserve, elapsed_us(started)));
         if reply.is_some() {
             // Only a key the ledger is known to have seen can be reused as a conflict.
-            self.last_reserve = Some((step.clone(), priced.clone()));
+            self.last_reserve = Some((step.clone(), priced.clone(), self.now()));
         }
         record.told = match reply {
             Some(ReserveOutcome::Reserved { .. }) => {
@@ -350,10 +351,11 @@ impl AgentState {
     /// Faults aimed at the account rather than at this step's calls.
     async fn inject_account_faults(&mut self, step: &Step) {
         let ctx = self.ctx.clone();
-        let (account, at_ms) = (step.account, self.now());
         if step.faults.has(Fault::CycleBoundary) {
             self.approach_boundary().await;
         }
+        // After the approach, which may have moved the agent's clock on by weeks.
+        let (account, at_ms) = (step.account, self.now());
         if step.faults.has(Fault::ActorCrash)
             && let Some(crash) = &ctx.crash
             && crash.crash(account).await.is_ok()
@@ -372,7 +374,8 @@ impl AgentState {
             }
         }
         if step.faults.has(Fault::KeyReuse)
-            && let Some((earlier_step, earlier_priced)) = &self.last_reserve
+            && let Some((earlier_step, earlier_priced, reserved_ms)) = &self.last_reserve
+            && at_ms.saturating_sub(*reserved_ms) < ctx.key_retention_ms / 2
         {
             let hold = self.settlement(earlier_step, earlier_priced).hold;
             let mut earlier =

@@ -172,6 +172,11 @@ pub struct RunContext {
     pub start_ms: TimeMs,
     /// How long holds may stay open, virtual ms.
     pub ttl_ms: TimeMs,
+    /// How long accounts remember a key, virtual ms. The key-reuse fault reuses only a key
+    /// younger than half of it (an account's clock may be ahead of the agent's by the lag,
+    /// which the other half covers): a caller that repeats a key after it is forgotten breaks
+    /// the ledger contract, and the repeat is rightly taken for a new request.
+    pub key_retention_ms: TimeMs,
     /// Virtual ms an agent thinks between steps (closed arrival).
     pub think_ms: u64,
     /// Each account's starting pack grants, for the duplicate-grant fault.

@@ -126,6 +126,7 @@ pub async fn run(
         time: setup::run_time(scenario),
         start_ms: scenario.clock.start_ms,
         ttl_ms: scenario.ttl_ms,
+        key_retention_ms: setup::key_retention_ms(scenario),
         think_ms: think_ms(scenario),
         pack_grants: accounts.packs,
         latency: LatencyRecorder::new(16),

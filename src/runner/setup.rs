@@ -114,7 +114,7 @@ pub fn lag_ms(ttl_ms: TimeMs) -> TimeMs {
 /// this run is ever taken for a new request. In virtual time the account's clock can move
 /// on by a hold's ttl plus the lag while an agent retries; in paced time, by the real retry
 /// window (plus a second of slack) sped up.
-fn key_retention_ms(scenario: &Scenario) -> TimeMs {
+pub(super) fn key_retention_ms(scenario: &Scenario) -> TimeMs {
     let ttl_ms = scenario.ttl_ms;
     let retry_ms = match scenario.clock.mode {
         ClockMode::Virtual => lag_ms(ttl_ms),

@@ -28,6 +28,25 @@ fn the_actor_ledger_passes_stress_with_all_faults_over_many_seeds() {
     });
 }
 
+/// The whole Campaigns run spans months, and the cycle-boundary fault moves agents on by
+/// weeks: the key-reuse fault must still reuse only keys the ledger remembers, or the repeat
+/// is rightly taken for a new request and the checker reports I2 against a correct ledger.
+#[test]
+fn key_reuse_stays_within_key_retention_over_months() {
+    for_each_seed(1..=3, |seed| {
+        let ran = run(
+            "campaigns",
+            Overrides {
+                steps: None,
+                ..all_faults(seed, 0)
+            },
+        );
+        assert_eq!(ran.violated(), Vec::<String>::new());
+        assert!(ran.count("key_conflicts") > 0, "{:?}", ran.summary.counts);
+        assert_eq!(ran.count("unexpected"), 0, "{:?}", ran.summary.counts);
+    });
+}
+
 /// Runs the whole stress scenario (the hot pool runs dry near its end) on a flawed ledger.
 fn caught(flaw: Flaw, invariant: &str) {
     let overrides = Overrides {
