@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use creditsim::check::{Checker, Verdict};
+use creditsim::check::{Checker, RunSetup, SETUP_FILE, Verdict};
 use creditsim::journal::{JournalReader, StepReader};
 
 use super::{EXIT_OK, EXIT_VIOLATION};
@@ -17,6 +17,11 @@ pub struct Args {
     /// `steps.csv` next to the journal, if there is one.
     #[arg(long, value_name = "STEPS")]
     pub steps: Option<PathBuf>,
+    /// What the run was set up with (`setup.json`: each account's terms and starting
+    /// grants, and the run's end), to explain every grant and check renewals (I11).
+    /// Defaults to the `setup.json` next to the journal, if there is one.
+    #[arg(long, value_name = "SETUP")]
+    pub setup: Option<PathBuf>,
     /// Print one JSON object (the verdict) instead of the human summary.
     #[arg(long)]
     pub json: bool,
@@ -25,8 +30,12 @@ pub struct Args {
 /// Runs `creditsim check`: exit 0 when every invariant held, 1 when one was violated; an
 /// unreadable or malformed file is an error (exit 2) naming the file, line and column.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let steps = steps_path(&args);
+    let steps = beside(&args.steps, &args.journal, "steps.csv");
+    let setup = beside(&args.setup, &args.journal, SETUP_FILE);
     let mut checker = Checker::new();
+    if let Some(path) = &setup {
+        checker = checker.with_setup(&RunSetup::read(path)?);
+    }
     for event in JournalReader::open(&args.journal)? {
         checker.observe(&event?);
     }
@@ -49,13 +58,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// `--steps`, or else the `steps.csv` beside the journal when it exists (said on stderr, so
-/// that nobody wonders where I4, I5 and I7 came from).
-fn steps_path(args: &Args) -> Option<PathBuf> {
-    if let Some(path) = &args.steps {
+/// The file given by its flag, or else the file `name` beside the journal when it exists
+/// (said on stderr, so that nobody wonders where I4, I5 and I7, or the grants' explanation,
+/// came from).
+fn beside(given: &Option<PathBuf>, journal: &Path, name: &str) -> Option<PathBuf> {
+    if let Some(path) = given {
         return Some(path.clone());
     }
-    let beside = args.journal.with_file_name("steps.csv");
+    let beside = journal.with_file_name(name);
     if beside.is_file() {
         eprintln!("using {} (found next to the journal)", beside.display());
         return Some(beside);
