@@ -62,10 +62,12 @@ mod replay;
 mod schedule;
 mod setup;
 mod state;
+mod timeline;
 mod verdict;
 
 pub use crate::journal::{StepRecord, Told};
 pub use setup::{AccountTerms, RunSetup, SETUP_FILE, SetupError};
+pub use timeline::render_timeline;
 pub use verdict::{Invariant, InvariantSummary, Verdict, Violation};
 
 use crate::fastmap::FastMap;
