@@ -10,6 +10,7 @@ use super::replay::Report;
 use super::schedule::source_word;
 use super::state::{Account, Lot, OrderEntry};
 use super::verdict::{Invariant, Violation, Violations};
+use crate::ledger::calendar::date_text as date;
 use crate::ledger::{AccountId, Credits, Draw, DrawList, Key, LotId, TimeMs};
 
 impl Account {
@@ -22,8 +23,10 @@ impl Account {
         match self.last_at_ms {
             Some(last) if at_ms < last => {
                 let msg = format!(
-                    "time goes back from {last} to {at_ms} within the account: the account's \
-                     clock never goes back, and expiries, deadlines and renewals are judged by it"
+                    "time goes back from {} to {} within the account: the account's clock never \
+                     goes back, and expiries, deadlines and renewals are judged by it",
+                    date(last),
+                    date(at_ms)
                 );
                 out.violation(Invariant::I9, None, 0, msg);
                 return;
@@ -46,8 +49,11 @@ impl Account {
         for missed in terms.missed_before(at_ms) {
             let msg = format!(
                 "renewal {} of {} was due at {} but not granted (the account's next event is \
-                 at {at_ms})",
-                missed.k, missed.label, missed.due_ms
+                 at {})",
+                missed.k,
+                missed.label,
+                date(missed.due_ms),
+                date(at_ms)
             );
             out.violation(Invariant::I11, None, missed.credits, msg);
         }
@@ -62,10 +68,11 @@ impl Account {
         }
         lot.expiry_reported = true;
         Some(format!(
-            "lot {lot_id} ({}) should have expired at {expiry_ms}, but still held {} credits at \
-             {at_ms}",
+            "lot {lot_id} ({}) should have expired at {}, but still held {} credits at {}",
             source_word(lot.source),
-            lot.remaining
+            date(expiry_ms),
+            lot.remaining,
+            date(at_ms)
         ))
     }
 
@@ -106,7 +113,8 @@ impl Account {
             };
             if let Some(why) = not_drawable(lot, at_ms) {
                 let msg = format!(
-                    "reserve of key {key} draws {} from lot {} ({}), which {why} at {at_ms}",
+                    "reserve of key {key} at {} draws {} from lot {} ({}), which {why}",
+                    date(at_ms),
                     draw.credits,
                     draw.lot,
                     source_word(lot.source)
@@ -172,13 +180,14 @@ impl Account {
         let at_ms = out.at.at_ms;
         let early = match lot.expires_at_ms {
             None => Some("never expires".to_string()),
-            Some(expiry_ms) if at_ms < expiry_ms => Some(format!("expires at {expiry_ms}")),
+            Some(expiry_ms) if at_ms < expiry_ms => Some(format!("expires at {}", date(expiry_ms))),
             Some(_) => None,
         };
         if let Some(when) = early {
             let msg = format!(
-                "{credits} credits of lot {lot_id} ({}) expire at {at_ms}, but the lot {when}",
-                source_word(lot.source)
+                "{credits} credits of lot {lot_id} ({}) expire at {}, but the lot {when}",
+                source_word(lot.source),
+                date(at_ms)
             );
             out.violation(Invariant::I11, None, credits, msg);
         }
@@ -211,10 +220,11 @@ pub(super) fn check_end(
         if due && lot.remaining > 0 && !lot.expiry_reported {
             lot.expiry_reported = true;
             let msg = format!(
-                "lot {lot_id} ({}) should have expired at {} by the run's end at {end_ms}, but \
-                 still holds {} credits",
+                "lot {lot_id} ({}) should have expired at {} by the run's end at {}, but still \
+                 holds {} credits",
                 source_word(lot.source),
-                lot.expires_at_ms.unwrap_or(end_ms),
+                date(lot.expires_at_ms.unwrap_or(end_ms)),
+                date(end_ms),
                 lot.remaining
             );
             report(lot.remaining, msg);
@@ -225,8 +235,11 @@ pub(super) fn check_end(
     };
     for missed in terms.missed_before(end_ms) {
         let msg = format!(
-            "renewal {} of {} was due at {}, before the run's end at {end_ms}, but not granted",
-            missed.k, missed.label, missed.due_ms
+            "renewal {} of {} was due at {}, before the run's end at {}, but not granted",
+            missed.k,
+            missed.label,
+            date(missed.due_ms),
+            date(end_ms)
         );
         report(i128::from(missed.credits), msg);
     }
@@ -235,9 +248,9 @@ pub(super) fn check_end(
 /// Why `lot` cannot be drawn on at `at_ms`, if it cannot.
 fn not_drawable(lot: &Lot, at_ms: TimeMs) -> Option<String> {
     match lot.expires_at_ms {
-        Some(expiry_ms) if expiry_ms <= at_ms => Some(format!("expired at {expiry_ms}")),
+        Some(expiry_ms) if expiry_ms <= at_ms => Some(format!("expired at {}", date(expiry_ms))),
         _ if lot.effective_ms > at_ms => {
-            Some(format!("is effective only from {}", lot.effective_ms))
+            Some(format!("is effective only from {}", date(lot.effective_ms)))
         }
         _ => None,
     }

@@ -73,16 +73,9 @@ pub fn located(violation: &Violation) -> String {
     text
 }
 
-/// A virtual time as a UTC date a person reads (`1970-02-01 00:00:00.000`), or the raw
-/// milliseconds when the calendar cannot show it.
+/// A virtual time as a UTC date a person reads (`1970-02-01 00:00:00.000`).
 pub fn virtual_date(at_ms: u64) -> String {
-    let date = i64::try_from(at_ms)
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis);
-    match date {
-        Some(date) => date.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        None => format!("{at_ms} ms"),
-    }
+    crate::ledger::calendar::date_text(at_ms)
 }
 
 fn latency_row(out: &mut String, op: &str, p: &Percentiles) {
