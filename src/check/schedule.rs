@@ -16,6 +16,11 @@ use super::verdict::Invariant;
 /// The key prefix of scheduled grants: `renew:<label>:<k>`.
 const RENEW_PREFIX: &str = "renew:";
 
+/// Whether `key` names a scheduled grant (`renew:<label>:<k>`).
+pub(super) fn is_scheduled(key: &str) -> bool {
+    key.starts_with(RENEW_PREFIX)
+}
+
 /// When the `k`-th grant of `grant` is due; `None` means never.
 pub(super) fn due_ms(anchor_ms: TimeMs, grant: &RecurringGrant, k: u64) -> Option<TimeMs> {
     match grant.every_months {
