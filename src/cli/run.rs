@@ -22,7 +22,8 @@ pub struct Args {
     pub scenario: PathBuf,
     /// Which ledger serves the accounts: `actor` (the correct one), or a deliberately flawed
     /// one that the checker must catch: `racy` (overdraws), `no-dedup` (charges twice),
-    /// `charge-failed` (bills failed generations).
+    /// `charge-failed` (bills failed generations), `no-expiry` (spends expired credits),
+    /// `newest-first` (draws out of order), `double-renewal` (renews twice per boundary).
     #[arg(long, default_value = "actor", value_parser = parse_ledger)]
     pub ledger: LedgerKind,
     /// The seed for every agent's RNG (overrides the scenario's).
