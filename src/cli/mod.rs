@@ -5,6 +5,7 @@ mod check;
 mod generate;
 mod quote;
 mod run;
+mod sweep;
 mod table;
 mod vendors;
 
@@ -47,8 +48,11 @@ pub enum Command {
     /// Replay a scenario against the ledger, check the invariants, and report throughput and
     /// latency.
     Run(run::Args),
-    /// Check a saved journal (and the agents' steps) against the invariants I1-I8.
+    /// Check a saved journal (and the agents' steps) against the invariants I1-I11.
     Check(check::Args),
+    /// Run a scenario over a range of seeds, deterministically and over all cores, and list
+    /// the failing seeds with the command that replays each.
+    Sweep(sweep::Args),
 }
 
 /// Runs one command and returns its exit code. Errors are bad input (exit 2).
@@ -60,5 +64,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(args),
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }

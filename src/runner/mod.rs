@@ -28,6 +28,7 @@ mod latency;
 mod progress;
 mod setup;
 mod sidecar;
+mod sweep;
 mod time;
 mod watchdog;
 
@@ -49,6 +50,7 @@ pub use context::{Count, Counters};
 pub use latency::Op;
 pub use progress::wanted as progress_wanted;
 pub use sidecar::SetupFile;
+pub use sweep::{FailedSeed, SweepOptions, SweepResult, sweep};
 pub use watchdog::Stall;
 
 use agent::{AgentArgs, AgentMsg, UserAgent};

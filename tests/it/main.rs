@@ -13,4 +13,5 @@ mod pricing;
 mod run;
 mod scenario;
 mod support;
+mod sweep;
 mod tamper;
