@@ -14,7 +14,7 @@ use super::setup::AccountTerms;
 use super::verdict::Invariant;
 
 /// The key prefix of scheduled grants: `renew:<label>:<k>`.
-const RENEW_PREFIX: &str = "renew:";
+const RENEW_PREFIX: &str = crate::ledger::RENEWAL_KEY_PREFIX;
 
 /// Whether `key` names a scheduled grant (`renew:<label>:<k>`).
 pub(super) fn is_scheduled(key: &str) -> bool {

@@ -11,6 +11,6 @@ mod thresholds;
 
 pub use outcome::Outcome;
 pub use render::{located, render_summary, render_verdict, virtual_date};
-pub use results::{WriteError, write_results};
+pub use results::{ClaimError, ResultsDir, WriteError, write_results};
 pub use summary::{BreachReport, Percentiles, RunLabels, StallReport, Summary, Throughput};
 pub use thresholds::{Bound, Breach, Observed, breaches};

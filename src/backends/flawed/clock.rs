@@ -84,7 +84,7 @@ impl NaiveBook {
             }
             let (grant, k) = (&renewal.grant, renewal.k);
             let req = GrantRequest {
-                key: smol_str::format_smolstr!("renew:{}:{k}", grant.label),
+                key: smol_str::format_smolstr!("{RENEWAL_KEY_PREFIX}{}:{k}", grant.label),
                 pool: grant.pool.clone(),
                 credits: grant.credits,
                 source: grant.source,
