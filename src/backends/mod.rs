@@ -29,11 +29,14 @@ pub enum LedgerKind {
 
 impl LedgerKind {
     /// Every kind with its `--ledger` name.
-    pub const ALL: [(&'static str, LedgerKind); 4] = [
+    pub const ALL: [(&'static str, LedgerKind); 7] = [
         ("actor", LedgerKind::Actor),
         ("racy", LedgerKind::Flawed(Flaw::Racy)),
         ("no-dedup", LedgerKind::Flawed(Flaw::NoDedup)),
         ("charge-failed", LedgerKind::Flawed(Flaw::ChargeFailed)),
+        ("no-expiry", LedgerKind::Flawed(Flaw::NoExpiry)),
+        ("newest-first", LedgerKind::Flawed(Flaw::NewestFirst)),
+        ("double-renewal", LedgerKind::Flawed(Flaw::DoubleRenewal)),
     ];
 
     /// The PostgreSQL kinds with their `--ledger` names: the correct strategies, then the

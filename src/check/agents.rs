@@ -13,7 +13,7 @@
 use super::state::{KeyState, StepView};
 use super::verdict::{Invariant, Violation, Violations};
 use crate::journal::{StepRecord, Told};
-use crate::ledger::{AccountId, Credits};
+use crate::ledger::{AccountId, Credits, TimeMs};
 
 /// The parts of a step that the checks keep.
 pub(super) fn step_view(step: &StepRecord) -> StepView {
@@ -36,57 +36,62 @@ pub(super) fn check_key(
     steps_given: bool,
     sink: &mut Violations,
 ) {
-    let mut report = |invariant, seq, message| {
+    let mut report = |invariant, at: Option<(u64, TimeMs)>, credits: u128, message| {
         sink.push(Violation {
             invariant,
             account,
             key: Some(key.into()),
-            seq,
+            seq: at.map(|(seq, _)| seq),
+            at_ms: at.map(|(_, at_ms)| at_ms),
+            credits: u64::try_from(credits).unwrap_or(u64::MAX),
             message,
         })
     };
     if let Some(hold) = &state.hold {
-        let seq = state.opened.map(|(_, seq)| seq);
+        let at = state.opened.map(|(_, seq, at_ms)| (seq, at_ms));
         let msg = format!("hold {key} ({} credits) was never closed", hold.credits);
-        report(Invariant::I6, seq, msg);
+        report(Invariant::I6, at, u128::from(hold.credits), msg);
     }
     let charge = state
         .first_charge
-        .map(|(_, seq)| (state.charged_total, seq));
+        .map(|(_, seq, at_ms)| (state.charged_total, (seq, at_ms)));
     match &state.step {
         Some(step) => check_step(key, state, step, &mut report),
         None if steps_given => {
-            if let Some((charged, seq)) = charge {
+            if let Some((charged, at)) = charge {
                 let msg = format!(
                     "the ledger charged {charged} under key {key}, but no agent step recorded \
                      that key"
                 );
-                report(Invariant::I7, Some(seq), msg);
+                report(Invariant::I7, Some(at), charged, msg);
             }
         }
         None => {}
     }
 }
 
+/// Where an end-of-run violation points: an event's `seq` and time.
+type At = Option<(u64, TimeMs)>;
+
 fn check_step(
     key: &str,
     state: &KeyState,
     step: &StepView,
-    report: &mut impl FnMut(Invariant, Option<u64>, String),
+    report: &mut impl FnMut(Invariant, At, u128, String),
 ) {
     let agent = step.agent;
     let charged = state
         .first_charge
-        .map(|(_, seq)| (state.charged_total, seq));
-    if let (true, Some((total, seq))) = (step.failed, charged) {
+        .map(|(_, seq, at_ms)| (state.charged_total, (seq, at_ms)));
+    if let (true, Some((total, at))) = (step.failed, charged) {
         let msg = format!(
             "agent {agent} saw step {key} fail, but the ledger committed it, charging {total}"
         );
-        report(Invariant::I4, Some(seq), msg);
+        report(Invariant::I4, Some(at), total, msg);
     }
-    if let Some((first, seq)) = state.first_charge {
-        check_quote(key, first, step, |msg| {
-            report(Invariant::I5, Some(seq), msg)
+    if let Some((first, seq, at_ms)) = state.first_charge {
+        check_quote(key, first, step, |msg, off| {
+            report(Invariant::I5, Some((seq, at_ms)), u128::from(off), msg)
         });
     }
     let told_ok = match (step.told, charged) {
@@ -95,9 +100,14 @@ fn check_step(
         (Told::Charged(_), None) | (Told::NotCharged, Some(_)) => false,
     };
     if !told_ok {
-        let seq = charged
-            .map(|(_, seq)| seq)
-            .or(state.opened.map(|(_, seq)| seq));
+        let at = charged
+            .map(|(_, at)| at)
+            .or(state.opened.map(|(_, seq, at_ms)| (seq, at_ms)));
+        let told_credits = match step.told {
+            Told::Charged(credits) => u128::from(credits),
+            _ => 0,
+        };
+        let ledger_credits = charged.map_or(0, |(total, _)| total);
         let told = match step.told {
             Told::Charged(credits) => format!("charged {credits}"),
             _ => String::from("not charged"),
@@ -107,19 +117,30 @@ fn check_step(
             None => String::from("charged nothing"),
         };
         let msg = format!("agent {agent} was told key {key} was {told}, but the ledger {ledger}");
-        report(Invariant::I7, seq, msg);
+        report(
+            Invariant::I7,
+            at,
+            told_credits.abs_diff(ledger_credits),
+            msg,
+        );
     }
 }
 
 /// I5 for one charge. Later charges under the same key are I2 violations already.
-fn check_quote(key: &str, charged: Credits, step: &StepView, mut report: impl FnMut(String)) {
+fn check_quote(key: &str, charged: Credits, step: &StepView, mut report: impl FnMut(String, u64)) {
     if (step.quote_min..=step.quote_max).contains(&charged) {
         return;
     }
-    report(format!(
-        "key {key} charged {charged}, outside the quote {}..={} for {}",
-        step.quote_min,
-        step.quote_max,
-        step.what()
-    ));
+    let off = charged
+        .saturating_sub(step.quote_max)
+        .max(step.quote_min.saturating_sub(charged));
+    report(
+        format!(
+            "key {key} charged {charged}, outside the quote {}..={} for {}",
+            step.quote_min,
+            step.quote_max,
+            step.what()
+        ),
+        off,
+    );
 }

@@ -1,4 +1,4 @@
-//! The invariant checker (I1–I8 of DESIGN.md). It trusts nothing the ledger says: it rebuilds
+//! The invariant checker (I1–I11 of DESIGN.md). It trusts nothing the ledger says: it rebuilds
 //! every lot, pool and hold from the journal events and checks each event against that
 //! rebuilt state, then holds the ledger to what the user agents were told.
 //!
@@ -38,20 +38,44 @@
 //! - **I8** a reserve refused as `Insufficient` asked for more than the pool's rebuilt
 //!   balance at that event (a database that reports a serialization failure as
 //!   "insufficient" breaks it).
+//! - **I9** a reserve draws only from lots that are effective and not expired at its time;
+//!   and within an account the journal's time never goes back, since every judgement of
+//!   time (draws, deadlines, expiries, renewals) rests on it.
+//! - **I10** a reserve's draws are exactly those the consumption order gives: the drawable
+//!   lots of its pool by earliest expiry (never-expiring last), then lowest priority, then
+//!   oldest grant, each drained before the next.
+//! - **I11** an `expired` event comes at or after its lot's expiry, and once the journal's
+//!   time (or the run's end) has passed a lot's expiry the lot is empty. Given the run's
+//!   setup ([`RunSetup`], `setup.json`), each allowance and add-on is granted exactly once per
+//!   cycle, at its boundary, with the terms' credits and expiry, and every renewal due
+//!   before the run's end was granted.
+//!
+//! With a setup, every grant must also be explained: a scheduled renewal (I11), or a grant
+//! the setup lists under that key with the same credits and terms; anything else is credits
+//! from nowhere (I3). Grants are checked arithmetic: a pool's lifetime total that passes
+//! `u64::MAX` is I3 too. A commit or release at or after its hold's deadline, or a timeout
+//! at any other time, closed the hold the wrong way (I2).
 
 mod agents;
+mod lots;
 mod replay;
+mod schedule;
+mod setup;
 mod state;
+mod timeline;
 mod verdict;
 
 pub use crate::journal::{StepRecord, Told};
-pub use verdict::{Invariant, Verdict, Violation};
+pub use setup::{AccountTerms, RunSetup, SETUP_FILE, SetupError};
+pub use timeline::render_timeline;
+pub(crate) use verdict::Violations;
+pub use verdict::{Invariant, InvariantSummary, Verdict, Violation};
 
 use crate::fastmap::FastMap;
-use crate::ledger::{AccountId, Event, EventKind};
+use crate::ledger::{AccountId, Event, EventKind, TimeMs};
 use replay::Report;
+use schedule::Terms;
 use state::{Account, At};
-use verdict::Violations;
 
 /// How many violations a verdict keeps by default; the rest are counted, not stored.
 pub const DEFAULT_VIOLATION_CAP: usize = 1000;
@@ -66,6 +90,11 @@ pub struct Checker {
     charges: u64,
     unknown_steps: u64,
     steps_expected: bool,
+    /// Whether accounts are judged against terms: set by [`Checker::with_setup`]. An
+    /// account without terms then has none, so every grant it gets is unexplained.
+    terms_given: bool,
+    /// Where the run closed its accounts, once known.
+    end_ms: Option<TimeMs>,
 }
 
 impl Default for Checker {
@@ -92,7 +121,38 @@ impl Checker {
             charges: 0,
             unknown_steps: 0,
             steps_expected: false,
+            terms_given: false,
+            end_ms: None,
         }
+    }
+
+    /// Judges grants and renewals against what the run was set up with: each account's
+    /// terms (an account the setup lacks has none), and the run's end when it records one.
+    /// A checker that shards by account gives only its own accounts
+    /// ([`Checker::with_terms`]).
+    pub fn with_setup(mut self, setup: &RunSetup) -> Self {
+        for (id, terms) in setup.accounts.iter().enumerate() {
+            self = self.with_terms(id as AccountId, terms);
+        }
+        if let Some(end_ms) = setup.end_ms {
+            self.close_at(end_ms);
+        }
+        self.terms_given = true;
+        self
+    }
+
+    /// Judges one account's grants and renewals against `terms`.
+    pub fn with_terms(mut self, account: AccountId, terms: &AccountTerms) -> Self {
+        let state = self.accounts.entry(account).or_default();
+        state.terms = Some(Box::new(Terms::new(terms)));
+        self.terms_given = true;
+        self
+    }
+
+    /// Tells the checker where the run closed its accounts, so that `finish` also demands
+    /// every renewal due before then and every expiry due by then.
+    pub fn close_at(&mut self, end_ms: TimeMs) {
+        self.end_ms = Some(end_ms);
     }
 
     /// Checks one event. An account's events must come in the order the ledger produced them.
@@ -103,11 +163,19 @@ impl Checker {
             EventKind::Committed { .. } => self.charges += 1,
             _ => {}
         }
-        let account = self.accounts.entry(event.account).or_default();
+        let terms_given = self.terms_given;
+        let account = self
+            .accounts
+            .entry(event.account)
+            .or_insert_with(|| Account {
+                terms: terms_given.then(|| Box::new(Terms::new(&AccountTerms::default()))),
+                ..Account::default()
+            });
         let mut report = Report {
             at: At {
                 account: event.account,
                 seq: event.seq,
+                at_ms: event.at_ms,
             },
             sink: &mut self.violations,
             reported: false,
@@ -134,6 +202,8 @@ impl Checker {
                     account: step.account,
                     key: Some(step.key.clone()),
                     seq: None,
+                    at_ms: None,
+                    credits: 0,
                     message: format!(
                         "key {} recorded by more than one step (agents {a} and {b})",
                         step.key
@@ -151,19 +221,24 @@ impl Checker {
         self.steps_expected = true;
     }
 
-    /// Runs the end-of-run checks (I4–I7) and returns the verdict.
+    /// Runs the end-of-run checks (I4–I7, and I11 at the run's end when it is known) and
+    /// returns the verdict.
     pub fn finish(mut self) -> Verdict {
         let steps_checked = self.steps > 0 || self.steps_expected;
-        for (id, account) in &self.accounts {
+        for (id, account) in &mut self.accounts {
             for (key, index) in &account.keys {
                 let state = account.key_states.get(*index);
                 agents::check_key(*id, key, state, steps_checked, &mut self.violations);
             }
+            if let Some(end_ms) = self.end_ms {
+                lots::check_end(*id, account, end_ms, &mut self.violations);
+            }
         }
         let total = self.violations.total();
-        let (counts, violations, cap) = self.violations.into_parts();
+        let (counts, summaries, violations, cap) = self.violations.into_parts();
         let mut verdict = Verdict {
             ok: total == 0,
+            summaries,
             violations_dropped: total - violations.len() as u64,
             violations,
             violations_total: total,
@@ -172,6 +247,7 @@ impl Checker {
             events: self.events,
             steps: self.steps,
             steps_checked,
+            terms_checked: self.terms_given,
             unknown_steps: self.unknown_steps,
             accounts: self.accounts.len() as u64,
             holds: self.holds,

@@ -4,9 +4,11 @@
 //! An event that closes a hold which is not open is reported and not applied to balances, so
 //! that one fault gives one violation instead of a cascade.
 
+use super::lots::clamp;
+use super::schedule::{GrantView, is_scheduled};
 use super::state::{Account, At, Hold, KeyState, Lot, Opening, Pool};
 use super::verdict::{Invariant, Violation, Violations};
-use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId, Rejection};
+use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId, Rejection, TimeMs};
 
 /// Reports violations for one event.
 pub(super) struct Report<'a> {
@@ -18,13 +20,22 @@ pub(super) struct Report<'a> {
 }
 
 impl Report<'_> {
-    pub fn violation(&mut self, invariant: Invariant, key: Option<&Key>, message: String) {
+    /// Reports `invariant` broken at this event, about `credits` credits.
+    pub fn violation(
+        &mut self,
+        invariant: Invariant,
+        key: Option<&Key>,
+        credits: Credits,
+        message: String,
+    ) {
         self.reported = true;
         self.sink.push(Violation {
             invariant,
             account: self.at.account,
             key: key.cloned(),
             seq: Some(self.at.seq),
+            at_ms: Some(self.at.at_ms),
+            credits,
             message,
         });
     }
@@ -36,21 +47,38 @@ impl Account {
         if !self.check_seq(event.seq, out) {
             return;
         }
+        self.pass_time(event.at_ms, out);
         match &event.kind {
             EventKind::Granted {
                 key,
                 lot,
                 pool,
+                source,
                 credits,
-                ..
-            } => self.granted(key, *lot, pool, *credits, out),
+                expires_at_ms,
+                priority,
+            } => {
+                let grant = GrantView {
+                    key,
+                    pool,
+                    source: *source,
+                    credits: *credits,
+                    expires_at_ms: *expires_at_ms,
+                    priority: *priority,
+                    at_ms: event.at_ms,
+                    seq: event.seq,
+                    granted_before: 0,
+                };
+                self.granted(*lot, grant, out)
+            }
             EventKind::Reserved {
                 key,
                 pool,
                 credits,
+                expires_at_ms,
                 draws,
                 ..
-            } => self.reserved(key, pool, *credits, draws, out),
+            } => self.reserved(key, pool, (*credits, *expires_at_ms), draws, out),
             EventKind::Rejected {
                 key,
                 pool,
@@ -98,7 +126,7 @@ impl Account {
                 "event seq {seq} repeats or goes back (expected {expected}); it is not \
                  applied, as a replayed event could count credits twice"
             );
-            out.violation(Invariant::I3, None, msg);
+            out.violation(Invariant::I3, None, 0, msg);
             return false;
         }
         if seq > expected {
@@ -107,7 +135,7 @@ impl Account {
                  or destroyed",
                 missing_range(expected, seq - 1)
             );
-            out.violation(Invariant::I3, None, msg);
+            out.violation(Invariant::I3, None, 0, msg);
         }
         self.next_seq = seq.saturating_add(1);
         true
@@ -133,40 +161,76 @@ impl Account {
         states.get_mut(index)
     }
 
-    fn granted(&mut self, key: &Key, lot: LotId, pool: &str, credits: Credits, out: &mut Report) {
-        let seq = out.at.seq;
-        if let Some(first) = self.grants.get(key) {
+    fn granted(&mut self, lot: LotId, mut grant: GrantView<'_>, out: &mut Report) {
+        let (key, credits, seq) = (grant.key, grant.credits, out.at.seq);
+        // With terms, the schedule judges a scheduled grant given twice (I11).
+        let scheduled = self.terms.is_some() && is_scheduled(key);
+        if let Some(first) = self.grants.get(key).filter(|_| !scheduled) {
             let msg = format!("grant key {key} granted twice: events {first} and {seq}");
-            out.violation(Invariant::I2, Some(key), msg);
+            out.violation(Invariant::I2, Some(key), credits, msg);
         } else {
             self.grants.insert(key.clone(), seq);
         }
-        let pool = self.pool_index(pool);
+        let pool = self.pool_index(grant.pool);
+        grant.granted_before = self.pools[pool].granted;
+        self.explain_grant(grant, out);
         self.pools[pool].granted += i128::from(credits);
+        self.check_overflow(pool, key, out);
         let lot_pool = match self.lots.get_mut(&lot) {
             Some(existing) => {
                 let msg = format!(
                     "lot {lot} granted again (first at event {}); a lot id names one grant",
                     existing.granted_seq
                 );
-                out.violation(Invariant::I3, Some(key), msg);
+                out.violation(Invariant::I3, Some(key), credits, msg);
                 existing.remaining += i128::from(credits);
                 existing.pool
             }
             None => {
-                let remaining = i128::from(credits);
-                self.lots.insert(
-                    lot,
-                    Lot {
-                        pool,
-                        remaining,
-                        granted_seq: seq,
-                    },
-                );
+                let new = Lot {
+                    pool,
+                    remaining: i128::from(credits),
+                    granted_seq: seq,
+                    effective_ms: grant.at_ms,
+                    expires_at_ms: grant.expires_at_ms,
+                    source: grant.source,
+                    expiry_reported: false,
+                };
+                self.order_lot(lot, &new, grant.priority);
+                self.lots.insert(lot, new);
                 pool
             }
         };
         self.pools[lot_pool].remaining += i128::from(credits);
+    }
+
+    /// Every grant must be explained by the account's terms, when the checker has them.
+    fn explain_grant(&mut self, grant: GrantView<'_>, out: &mut Report<'_>) {
+        let Some(terms) = self.terms.as_mut() else {
+            return;
+        };
+        if let Err(why) = terms.explain(grant) {
+            out.violation(why.invariant, Some(grant.key), grant.credits, why.message);
+        }
+    }
+
+    /// Checked arithmetic: a pool's lifetime grants fit in a `u64`, as every ledger keeps
+    /// them (the book refuses a grant that would overflow).
+    fn check_overflow(&mut self, pool: usize, key: &Key, out: &mut Report<'_>) {
+        let p = &mut self.pools[pool];
+        if p.overflowed || p.granted <= i128::from(u64::MAX) {
+            return;
+        }
+        p.overflowed = true;
+        let msg = format!(
+            "pool {} has been granted {} credits in all, more than a u64 holds ({}): a ledger \
+             adding them up would overflow",
+            p.name,
+            p.granted,
+            u64::MAX
+        );
+        let credits = clamp(p.granted - i128::from(u64::MAX));
+        out.violation(Invariant::I3, Some(key), credits, msg);
     }
 
     /// I8: a reserve refused as insufficient must have asked for more than the pool held
@@ -190,7 +254,7 @@ impl Account {
                 "reserve of key {key} refused as insufficient for {credits} credits while \
                  pool {pool} held {available}"
             );
-            out.violation(Invariant::I8, Some(key), msg);
+            out.violation(Invariant::I8, Some(key), credits, msg);
         }
     }
 
@@ -204,11 +268,20 @@ impl Account {
         &mut self,
         key: &Key,
         pool: &str,
-        credits: Credits,
+        (credits, deadline_ms): (Credits, TimeMs),
         draws: &[Draw],
         out: &mut Report<'_>,
     ) {
         let pool = self.pool_index(pool);
+        let at_ms = out.at.at_ms;
+        if deadline_ms < at_ms {
+            let msg = format!(
+                "reserve of key {key} at {at_ms} has its deadline at {deadline_ms}, before it \
+                 was made"
+            );
+            out.violation(Invariant::I2, Some(key), credits, msg);
+        }
+        self.check_draws(key, pool, draws, at_ms, out);
         for draw in draws {
             self.take_from_lot(key, pool, draw, out);
         }
@@ -219,6 +292,7 @@ impl Account {
             Box::new(Hold {
                 pool,
                 credits: 0,
+                deadline_ms,
                 draws: Vec::with_capacity(draws.len()),
             })
         });
@@ -239,14 +313,14 @@ impl Account {
                 "reserve of key {key} draws {} from lot {}, which was never granted",
                 draw.credits, draw.lot
             );
-            return out.violation(Invariant::I3, Some(key), msg);
+            return out.violation(Invariant::I3, Some(key), draw.credits, msg);
         };
         if lot.pool != pool {
             let msg = format!(
                 "reserve of key {key} in pool {} draws from lot {} of pool {}",
                 self.pools[pool].name, draw.lot, self.pools[lot.pool].name
             );
-            out.violation(Invariant::I3, Some(key), msg);
+            out.violation(Invariant::I3, Some(key), draw.credits, msg);
         }
         let before = lot.remaining;
         lot.remaining -= i128::from(draw.credits);
@@ -256,7 +330,7 @@ impl Account {
                 "reserve of key {key} takes {} from lot {}, which had {before}: lot {} is at {}",
                 draw.credits, draw.lot, draw.lot, lot.remaining
             );
-            out.violation(Invariant::I1, Some(key), msg);
+            out.violation(Invariant::I1, Some(key), clamp(-lot.remaining), msg);
         }
     }
 
@@ -316,13 +390,14 @@ impl Account {
         charge: Option<Credits>,
         out: &mut Report<'_>,
     ) -> Option<Box<Hold>> {
-        let seq = out.at.seq;
+        let (seq, at_ms) = (out.at.seq, out.at.at_ms);
         let state = self.key_state(key);
-        let earlier_charge = state.first_charge.map(|(_, first_seq)| first_seq);
+        let earlier_charge = state.first_charge.map(|(_, first_seq, _)| first_seq);
         if let Some(credits) = charge {
-            state.first_charge.get_or_insert((credits, seq));
+            state.first_charge.get_or_insert((credits, seq, at_ms));
             state.charged_total += u128::from(credits);
         }
+        let again = charge.unwrap_or(0);
         let first_close = state.closed;
         if first_close.is_none() {
             state.closed = Some((how, seq));
@@ -334,14 +409,15 @@ impl Account {
                     // The hold was reopened by a repeated reserve (already reported); the key
                     // still must not be charged again.
                     let msg = format!("key {key} charged twice: events {first_seq} and {seq}");
-                    out.violation(Invariant::I2, Some(key), msg);
+                    out.violation(Invariant::I2, Some(key), again, msg);
                 }
                 self.check_hold_pool(key, pool, &hold, out);
+                check_deadline(key, how, &hold, out);
                 Some(hold)
             }
             (None, Some((Closure::Committed, first_seq))) if how == Closure::Committed => {
                 let msg = format!("key {key} charged twice: events {first_seq} and {seq}");
-                out.violation(Invariant::I2, Some(key), msg);
+                out.violation(Invariant::I2, Some(key), again, msg);
                 None
             }
             (None, Some((first, first_seq))) => {
@@ -350,17 +426,17 @@ impl Account {
                     closure_word(first),
                     closure_word(how)
                 );
-                out.violation(Invariant::I2, Some(key), msg);
+                out.violation(Invariant::I2, Some(key), again, msg);
                 None
             }
             (None, None) => {
-                let was = opened.map_or("never reserved", |(o, _)| o.word());
+                let was = opened.map_or("never reserved", |(o, _, _)| o.word());
                 let msg = format!(
                     "key {key} {} at event {seq} but has no hold ({was}): the credits come \
                      from nowhere",
                     closure_word(how)
                 );
-                out.violation(Invariant::I3, Some(key), msg);
+                out.violation(Invariant::I3, Some(key), again, msg);
                 None
             }
         }
@@ -370,7 +446,7 @@ impl Account {
         let hold_pool = &self.pools[hold.pool].name;
         if hold_pool != pool {
             let msg = format!("key {key} closed in pool {pool} but its hold is in {hold_pool}");
-            out.violation(Invariant::I3, Some(key), msg);
+            out.violation(Invariant::I3, Some(key), hold.credits, msg);
         }
     }
 
@@ -391,7 +467,7 @@ impl Account {
                  from that lot",
                 draw.credits, draw.lot
             );
-            out.violation(Invariant::I1, Some(key), msg);
+            out.violation(Invariant::I1, Some(key), clamp(-entry.1), msg);
         }
     }
 
@@ -402,7 +478,7 @@ impl Account {
                 "{how} of key {key} leaves {left} credits of lot {lot} unaccounted: neither \
                  charged nor returned"
             );
-            out.violation(Invariant::I3, Some(key), msg);
+            out.violation(Invariant::I3, Some(key), clamp(*left), msg);
         }
     }
 
@@ -416,16 +492,17 @@ impl Account {
     fn expired(&mut self, pool: &str, lot_id: LotId, credits: Credits, out: &mut Report<'_>) {
         let pool = self.pool_index(pool);
         self.pools[pool].expired += i128::from(credits);
+        self.check_expiry_time(lot_id, credits, out);
         let Some(lot) = self.lots.get_mut(&lot_id) else {
             let msg = format!("{credits} credits of lot {lot_id} expire, but it was never granted");
-            return out.violation(Invariant::I3, None, msg);
+            return out.violation(Invariant::I3, None, credits, msg);
         };
         if lot.pool != pool {
             let msg = format!(
                 "credits of lot {lot_id} expire from pool {}, but the lot is in pool {}",
                 self.pools[pool].name, self.pools[lot.pool].name
             );
-            out.violation(Invariant::I3, None, msg);
+            out.violation(Invariant::I3, None, credits, msg);
         }
         let before = lot.remaining;
         lot.remaining -= i128::from(credits);
@@ -436,7 +513,7 @@ impl Account {
                  is at {}",
                 lot.remaining
             );
-            out.violation(Invariant::I1, None, msg);
+            out.violation(Invariant::I1, None, clamp(-lot.remaining), msg);
         }
     }
 
@@ -467,7 +544,8 @@ impl Account {
                 p.held,
                 (imbalance - drift).abs()
             );
-            out.violation(Invariant::I3, event_key(&event.kind), msg);
+            let credits = clamp((imbalance - drift).abs());
+            out.violation(Invariant::I3, event_key(&event.kind), credits, msg);
         }
     }
 }
@@ -476,16 +554,34 @@ impl Account {
 fn open_key(state: &mut KeyState, key: &Key, how: Opening, out: &mut Report<'_>) {
     let seq = out.at.seq;
     match state.opened {
-        Some((first, first_seq)) => {
+        Some((first, first_seq, _)) => {
             let msg = format!(
                 "key {key} {} again at event {seq}: already {} at event {first_seq}",
                 how.word(),
                 first.word()
             );
-            out.violation(Invariant::I2, Some(key), msg);
+            out.violation(Invariant::I2, Some(key), 0, msg);
         }
-        None => state.opened = Some((how, seq)),
+        None => state.opened = Some((how, seq, out.at.at_ms)),
     }
+}
+
+/// A hold closes before its deadline by commit or release, or at it by timeout: a commit
+/// after the deadline should have found the hold timed out (`HoldClosed`).
+fn check_deadline(key: &Key, how: Closure, hold: &Hold, out: &mut Report<'_>) {
+    let (at_ms, deadline_ms) = (out.at.at_ms, hold.deadline_ms);
+    let msg = match how {
+        Closure::TimedOut if at_ms != deadline_ms => {
+            format!("hold {key} timed out at {at_ms}, but its deadline was {deadline_ms}")
+        }
+        Closure::Committed | Closure::Released if at_ms >= deadline_ms => format!(
+            "hold {key} {} at {at_ms}, at or after its deadline {deadline_ms}: it should have \
+             timed out at {deadline_ms}, leaving the late call `HoldClosed`",
+            closure_word(how)
+        ),
+        _ => return,
+    };
+    out.violation(Invariant::I2, Some(key), hold.credits, msg);
 }
 
 /// `event 4 is` or `events 4..=6 are`.

@@ -1,12 +1,16 @@
 //! The state the checker rebuilds from events, independently of the ledger that wrote them.
 //! Amounts are `i128` so that an overdraw shows as a negative number instead of wrapping.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use smol_str::SmolStr;
 
+use super::schedule::Terms;
 use crate::chunked::Chunked;
 use crate::fastmap::FastMap;
 use crate::journal::Told;
-use crate::ledger::{AccountId, Closure, Credits, Key, LotId, Name};
+use crate::ledger::{AccountId, Closure, Credits, Key, LotId, Name, TimeMs};
 
 /// One account as the events describe it.
 #[derive(Default)]
@@ -25,6 +29,14 @@ pub(super) struct Account {
     pub key_states: KeyStates,
     /// Every grant key seen, with the `seq` of its grant.
     pub grants: FastMap<Key, u64>,
+    /// The time of the latest event, which the next one must not go back from.
+    pub last_at_ms: Option<TimeMs>,
+    /// Lots with an expiry, earliest first, until the journal's time has passed it: then the
+    /// lot must be empty (I11).
+    pub expiries: BinaryHeap<Reverse<(TimeMs, LotId)>>,
+    /// What the setup gave the account, when the checker was given a setup: the schedule
+    /// of its renewals and the grants that explain its lots.
+    pub terms: Option<Box<Terms>>,
 }
 
 /// One pool's buckets, each fed by a different part of the events so that conservation
@@ -45,6 +57,30 @@ pub(super) struct Pool {
     /// The imbalance last reported, so that one fault is reported once, not at every
     /// later event.
     pub drift: i128,
+    /// The pool's lots that may still be drawn on, in the contract's consumption order:
+    /// what a reserve must draw from (I10). Lots leave it once the journal's time passes
+    /// their expiry, which, as the order is by expiry, is always a prefix.
+    pub order: Vec<OrderEntry>,
+    /// Whether the granted total passed `u64::MAX` (reported once).
+    pub overflowed: bool,
+}
+
+/// A lot's place in the consumption order: earliest expiry first (never-expiring last),
+/// then lowest priority, then oldest grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct OrderEntry {
+    pub never: bool,
+    pub expires_at_ms: TimeMs,
+    pub priority: u8,
+    pub granted_seq: u64,
+    pub lot: LotId,
+}
+
+impl OrderEntry {
+    /// Whether the lot has expired at `at_ms` (a lot is expired from its expiry on).
+    pub fn expired_at(&self, at_ms: TimeMs) -> bool {
+        !self.never && self.expires_at_ms <= at_ms
+    }
 }
 
 impl Pool {
@@ -57,6 +93,8 @@ impl Pool {
             remaining: 0,
             held: 0,
             drift: 0,
+            order: Vec::new(),
+            overflowed: false,
         }
     }
 
@@ -74,6 +112,15 @@ pub(super) struct Lot {
     pub remaining: i128,
     /// The `seq` of its grant, to explain a regrant.
     pub granted_seq: u64,
+    /// When it was granted: it may not be drawn on before.
+    pub effective_ms: TimeMs,
+    /// When it expires; `None` means never.
+    pub expires_at_ms: Option<TimeMs>,
+    /// What the grant said it was, for messages.
+    pub source: crate::ledger::LotSource,
+    /// Whether credits left after its expiry were already reported, so one lot gives one
+    /// I11 violation.
+    pub expiry_reported: bool,
 }
 
 /// How a key was first used.
@@ -103,6 +150,8 @@ pub(super) struct Hold {
     pub pool: usize,
     /// Credits the `reserved` event(s) claim.
     pub credits: Credits,
+    /// When the hold times out: a commit or release must come before it, a timeout at it.
+    pub deadline_ms: TimeMs,
     /// Per lot, credits taken and not yet accounted for.
     pub draws: Vec<(LotId, i128)>,
 }
@@ -110,14 +159,14 @@ pub(super) struct Hold {
 /// Everything known about one key: its ledger history and the agent's view of it.
 #[derive(Default)]
 pub(super) struct KeyState {
-    /// The first event that used the key, with its `seq`.
-    pub opened: Option<(Opening, u64)>,
+    /// The first event that used the key, with its `seq` and time.
+    pub opened: Option<(Opening, u64, TimeMs)>,
     /// The hold while it is open (boxed: most keys spend most of the run closed).
     pub hold: Option<Box<Hold>>,
     /// The first closure, with its `seq`.
     pub closed: Option<(Closure, u64)>,
-    /// The first charge: credits and `seq`.
-    pub first_charge: Option<(Credits, u64)>,
+    /// The first charge: credits, `seq` and time.
+    pub first_charge: Option<(Credits, u64, TimeMs)>,
     /// Every credit charged under the key (more than the first only under an I2 violation).
     pub charged_total: u128,
     /// What the agent said about the key.
@@ -159,4 +208,5 @@ impl StepView {
 pub(super) struct At {
     pub account: AccountId,
     pub seq: u64,
+    pub at_ms: TimeMs,
 }

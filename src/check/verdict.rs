@@ -1,12 +1,12 @@
 //! What the checker concludes: the invariants, one violation, and the verdict of a run.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ledger::{AccountId, Key};
+use crate::ledger::{AccountId, Key, TimeMs};
 
 /// The invariants of DESIGN.md, named by their ids so that a verdict reads like the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -28,6 +28,15 @@ pub enum Invariant {
     /// A rejection is deserved: `Insufficient` only when the pool really held less than
     /// the request at that point of the journal.
     I8,
+    /// No credit is drawn from a lot that has expired or is not yet effective at the time of
+    /// the draw (judged by the journal's own times, which must not go back).
+    I9,
+    /// Consumption order: each draw takes from lots in the contract's order (earliest expiry,
+    /// then priority, then oldest).
+    I10,
+    /// Renewals once per boundary: each allowance and add-on granted exactly once per cycle,
+    /// at its boundary, and each lot expired at its expiry, not before and not left over.
+    I11,
     /// At most one automatic purchase per threshold crossing, and at most the top-up
     /// policy's monthly limit (checked in economics runs).
     I12,
@@ -35,7 +44,7 @@ pub enum Invariant {
 
 impl Invariant {
     /// Every invariant, in order, so that counts list all of them, zeros included.
-    pub const ALL: [Invariant; 9] = [
+    pub const ALL: [Invariant; 12] = [
         Invariant::I1,
         Invariant::I2,
         Invariant::I3,
@@ -44,6 +53,9 @@ impl Invariant {
         Invariant::I6,
         Invariant::I7,
         Invariant::I8,
+        Invariant::I9,
+        Invariant::I10,
+        Invariant::I11,
         Invariant::I12,
     ];
 
@@ -58,7 +70,10 @@ impl Invariant {
             Invariant::I6 => "no hold left open",
             Invariant::I7 => "user's view agrees with the ledger",
             Invariant::I8 => "rejections deserved",
-            Invariant::I12 => "one top-up per crossing, within limit",
+            Invariant::I9 => "no draw from an expired lot",
+            Invariant::I10 => "consumption order",
+            Invariant::I11 => "renewals once per boundary",
+            Invariant::I12 => "one top-up per crossing, in limit",
         }
     }
 
@@ -85,16 +100,82 @@ pub struct Violation {
     pub key: Option<Key>,
     /// The event (per-account `seq`) at which it became visible, if any.
     pub seq: Option<u64>,
+    /// The virtual time of that event, if known, so that a summary can say which violation
+    /// came first and which last.
+    #[serde(default)]
+    pub at_ms: Option<TimeMs>,
+    /// How many credits the violation is about (overdrawn, charged twice, created, drawn
+    /// out of order, ...), so that a summary can name the worst one; 0 when none apply.
+    #[serde(default)]
+    pub credits: u64,
     /// What went wrong, in one line.
     pub message: String,
 }
 
+/// A violation's place in the sort orders below.
+type Rank<'a> = (AccountId, u64, Invariant, &'a Option<Key>, &'a str);
+
 impl Violation {
     /// The order in which violations are kept and listed: by account, then event, so that a
     /// verdict does not depend on how accounts were interleaved.
-    fn rank(&self) -> (AccountId, u64, Invariant, &Option<Key>, &str) {
+    fn rank(&self) -> Rank<'_> {
         let seq = self.seq.unwrap_or(u64::MAX);
         (self.account, seq, self.invariant, &self.key, &self.message)
+    }
+
+    /// The order of virtual time, for first and last: unknown times count as the end; ties
+    /// fall back on `rank`, so the choice never depends on arrival.
+    fn when(&self) -> (TimeMs, Rank<'_>) {
+        (self.at_ms.unwrap_or(TimeMs::MAX), self.rank())
+    }
+
+    /// Whether `self` is worse than `other`: more credits, or as many and earlier.
+    fn worse_than(&self, other: &Violation) -> bool {
+        (self.credits, Reverse(self.when())) > (other.credits, Reverse(other.when()))
+    }
+}
+
+/// One invariant's violations in brief, as Jepsen reports an anomaly: how many, the first
+/// and the last in virtual time, and the worst (the one about the most credits). Kept over
+/// every violation, not only the stored ones, so a flood still reads in four lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvariantSummary {
+    /// Which invariant.
+    pub invariant: Invariant,
+    /// How many violations.
+    pub count: u64,
+    /// The earliest.
+    pub first: Violation,
+    /// The one about the most credits (the earliest of those).
+    pub worst: Violation,
+    /// The latest.
+    pub last: Violation,
+}
+
+impl InvariantSummary {
+    fn of(violation: &Violation) -> InvariantSummary {
+        InvariantSummary {
+            invariant: violation.invariant,
+            count: 1,
+            first: violation.clone(),
+            worst: violation.clone(),
+            last: violation.clone(),
+        }
+    }
+
+    /// Takes in another summary of the same invariant (or one more violation, as a
+    /// summary of one), cloning only what replaces.
+    fn absorb(&mut self, count: u64, first: &Violation, worst: &Violation, last: &Violation) {
+        self.count += count;
+        if first.when() < self.first.when() {
+            self.first = first.clone();
+        }
+        if last.when() > self.last.when() {
+            self.last = last.clone();
+        }
+        if worst.worse_than(&self.worst) {
+            self.worst = worst.clone();
+        }
     }
 }
 
@@ -138,6 +219,7 @@ pub(crate) struct Violations {
     kept: BinaryHeap<Ranked>,
     cap: usize,
     counts: [u64; Invariant::ALL.len()],
+    summaries: [Option<InvariantSummary>; Invariant::ALL.len()],
 }
 
 impl Violations {
@@ -146,11 +228,17 @@ impl Violations {
             kept: BinaryHeap::new(),
             cap,
             counts: [0; Invariant::ALL.len()],
+            summaries: std::array::from_fn(|_| None),
         }
     }
 
     pub fn push(&mut self, violation: Violation) {
-        self.counts[violation.invariant.index()] += 1;
+        let index = violation.invariant.index();
+        self.counts[index] += 1;
+        match &mut self.summaries[index] {
+            Some(summary) => summary.absorb(1, &violation, &violation, &violation),
+            none => *none = Some(InvariantSummary::of(&violation)),
+        }
         let ranked = Ranked(violation);
         if self.kept.len() < self.cap {
             self.kept.push(ranked);
@@ -166,9 +254,10 @@ impl Violations {
 
     /// The verdict of a checker that saw nothing.
     fn into_empty_verdict(self) -> Verdict {
-        let (counts, violations, cap) = self.into_parts();
+        let (counts, summaries, violations, cap) = self.into_parts();
         Verdict {
             ok: true,
+            summaries,
             violations,
             violations_total: 0,
             violations_dropped: 0,
@@ -177,6 +266,7 @@ impl Violations {
             events: 0,
             steps: 0,
             steps_checked: false,
+            terms_checked: false,
             unknown_steps: 0,
             accounts: 0,
             holds: 0,
@@ -185,21 +275,25 @@ impl Violations {
         }
     }
 
-    /// The per-invariant counts and the kept violations in order.
-    pub fn into_parts(self) -> (BTreeMap<Invariant, u64>, Vec<Violation>, usize) {
+    /// The per-invariant counts and summaries, and the kept violations in order.
+    pub fn into_parts(self) -> (Counts, Vec<InvariantSummary>, Vec<Violation>, usize) {
         let counts = Invariant::ALL
             .iter()
             .map(|inv| (*inv, self.counts[inv.index()]))
             .collect();
+        let summaries = self.summaries.into_iter().flatten().collect();
         let kept = self
             .kept
             .into_sorted_vec()
             .into_iter()
             .map(|r| r.0)
             .collect();
-        (counts, kept, self.cap)
+        (counts, summaries, kept, self.cap)
     }
 }
+
+/// Violations per invariant, every invariant listed.
+pub(crate) type Counts = BTreeMap<Invariant, u64>;
 
 /// The checker's conclusion over a whole run or journal. Serializable so that the run summary
 /// (`summary.json`) and `creditsim check --json` carry it as is.
@@ -207,6 +301,10 @@ impl Violations {
 pub struct Verdict {
     /// True when no invariant was violated (`violations_total == 0`).
     pub ok: bool,
+    /// Each violated invariant in brief (count, first, worst, last), in invariant order:
+    /// what a person reads first, before any list.
+    #[serde(default)]
+    pub summaries: Vec<InvariantSummary>,
     /// The kept violations, ordered by account, event and invariant; at most
     /// `violations_cap` of them.
     pub violations: Vec<Violation>,
@@ -224,6 +322,10 @@ pub struct Verdict {
     pub steps: u64,
     /// Whether the agents' side (I4, I5, I7) was checked: steps were given or expected.
     pub steps_checked: bool,
+    /// Whether grants and renewals were judged against the run's terms (`setup.json`): every
+    /// grant explained by a plan, pack or add-on, and I11's schedule.
+    #[serde(default)]
+    pub terms_checked: bool,
     /// Steps whose agent got no definite answer (`Told::Unknown`).
     pub unknown_steps: u64,
     /// Accounts that had an event or a step.
@@ -254,6 +356,7 @@ impl Verdict {
                 continue;
             };
             into.violations.extend(part.violations);
+            merge_summaries(&mut into.summaries, part.summaries);
             into.violations_total += part.violations_total;
             into.violations_cap = into.violations_cap.max(part.violations_cap);
             for (invariant, count) in part.counts {
@@ -262,6 +365,7 @@ impl Verdict {
             into.events += part.events;
             into.steps += part.steps;
             into.steps_checked &= part.steps_checked;
+            into.terms_checked &= part.terms_checked;
             into.unknown_steps += part.unknown_steps;
             into.accounts += part.accounts;
             into.holds += part.holds;
@@ -277,11 +381,23 @@ impl Verdict {
         verdict
     }
 
+    /// The summary of `invariant`, if it was violated.
+    pub fn summary(&self, invariant: Invariant) -> Option<&InvariantSummary> {
+        self.summaries.iter().find(|s| s.invariant == invariant)
+    }
+
     /// What could not be checked, in words, from the counts.
     pub(crate) fn derive_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if !self.steps_checked {
             notes.push("no steps given: I4, I5 and I7 were not checked".to_string());
+        }
+        if !self.terms_checked {
+            notes.push(
+                "no setup given: grants were not matched to the run's plans and packs, and \
+                 I11 checked expiries but not the renewal schedule"
+                    .to_string(),
+            );
         }
         if self.unknown_steps > 0 {
             notes.push(format!(
@@ -292,4 +408,15 @@ impl Verdict {
         }
         notes
     }
+}
+
+/// Folds `parts` into `into`, one summary per invariant, in invariant order.
+fn merge_summaries(into: &mut Vec<InvariantSummary>, parts: Vec<InvariantSummary>) {
+    for part in parts {
+        match into.iter_mut().find(|s| s.invariant == part.invariant) {
+            Some(summary) => summary.absorb(part.count, &part.first, &part.worst, &part.last),
+            None => into.push(part),
+        }
+    }
+    into.sort_by_key(|s| s.invariant);
 }

@@ -3,13 +3,23 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use creditsim::check::{Checker, Verdict};
+use creditsim::check::{Checker, RunSetup, SETUP_FILE, Verdict, render_timeline};
 use creditsim::journal::{JournalReader, StepReader};
+use creditsim::ledger::AccountId;
+use creditsim::report::virtual_date;
 
 use super::{EXIT_OK, EXIT_VIOLATION};
 
 /// Arguments of `creditsim check`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  creditsim check results/stress-1/journal.csv
+  creditsim check results/aibc-1/journal.csv --json
+  creditsim check results/aibc-1/journal.csv --timeline 12
+
+steps.csv and setup.json next to the journal are used when present. Exit codes: 0 every \
+invariant held, 1 one was violated, 2 a file is missing or malformed (file, line and \
+column named).")]
 pub struct Args {
     /// The journal to check: the `journal.csv` of a run.
     pub journal: PathBuf,
@@ -17,6 +27,15 @@ pub struct Args {
     /// `steps.csv` next to the journal, if there is one.
     #[arg(long, value_name = "STEPS")]
     pub steps: Option<PathBuf>,
+    /// What the run was set up with (`setup.json`: each account's terms and starting
+    /// grants, and the run's end), to explain every grant and check renewals (I11).
+    /// Defaults to the `setup.json` next to the journal, if there is one.
+    #[arg(long, value_name = "SETUP")]
+    pub setup: Option<PathBuf>,
+    /// Also print this account's timeline: every event with its lots and holds before and
+    /// after, and the violations found at it.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub timeline: Option<AccountId>,
     /// Print one JSON object (the verdict) instead of the human summary.
     #[arg(long)]
     pub json: bool,
@@ -25,10 +44,30 @@ pub struct Args {
 /// Runs `creditsim check`: exit 0 when every invariant held, 1 when one was violated; an
 /// unreadable or malformed file is an error (exit 2) naming the file, line and column.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let steps = steps_path(&args);
+    let steps = beside(&args.steps, &args.journal, "steps.csv");
+    let setup = beside(&args.setup, &args.journal, SETUP_FILE);
     let mut checker = Checker::new();
+    if let Some(path) = &setup {
+        let read = RunSetup::read(path)?;
+        if !args.json {
+            let end = read.end_ms.map_or("not closed".to_string(), |end| {
+                format!("closed at {}", virtual_date(end))
+            });
+            println!(
+                "setup {}: {} accounts, {end}",
+                path.display(),
+                read.accounts.len()
+            );
+        }
+        checker = checker.with_setup(&read);
+    }
+    let mut timeline = Vec::new();
     for event in JournalReader::open(&args.journal)? {
-        checker.observe(&event?);
+        let event = event?;
+        checker.observe(&event);
+        if args.timeline == Some(event.account) {
+            timeline.push(event);
+        }
     }
     if let Some(path) = &steps {
         for step in StepReader::open(path)? {
@@ -40,6 +79,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&verdict)?);
     } else {
         print_human(&args.journal, steps.as_deref(), &verdict);
+        if let Some(account) = args.timeline {
+            let violations: Vec<_> = (verdict.violations.iter())
+                .filter(|v| v.account == account)
+                .cloned()
+                .collect();
+            println!("\naccount {account}: {} events", timeline.len());
+            print!("{}", render_timeline(&timeline, &violations, virtual_date));
+        }
     }
     let code = if verdict.ok() {
         EXIT_OK
@@ -49,13 +96,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// `--steps`, or else the `steps.csv` beside the journal when it exists (said on stderr, so
-/// that nobody wonders where I4, I5 and I7 came from).
-fn steps_path(args: &Args) -> Option<PathBuf> {
-    if let Some(path) = &args.steps {
+/// The file given by its flag, or else the file `name` beside the journal when it exists
+/// (said on stderr, so that nobody wonders where I4, I5 and I7, or the grants' explanation,
+/// came from).
+fn beside(given: &Option<PathBuf>, journal: &Path, name: &str) -> Option<PathBuf> {
+    if let Some(path) = given {
         return Some(path.clone());
     }
-    let beside = args.journal.with_file_name("steps.csv");
+    let beside = journal.with_file_name(name);
     if beside.is_file() {
         eprintln!("using {} (found next to the journal)", beside.display());
         return Some(beside);

@@ -6,6 +6,7 @@ mod economics;
 mod generate;
 mod quote;
 mod run;
+mod sweep;
 mod table;
 mod vendors;
 
@@ -49,11 +50,14 @@ pub enum Command {
     /// Replay a scenario against the ledger, check the invariants, and report throughput and
     /// latency.
     Run(run::Args),
-    /// Check a saved journal (and the agents' steps) against the invariants I1-I8.
+    /// Check a saved journal (and the agents' steps) against the invariants I1-I11.
     Check(check::Args),
     /// Simulate personas over virtual months on a vendor's plans and packs: spend,
     /// breakage, blocked steps, purchases, and offers compared.
     Economics(economics::Args),
+    /// Run a scenario over a range of seeds, deterministically and over all cores, and list
+    /// the failing seeds with the command that replays each.
+    Sweep(sweep::Args),
 }
 
 /// The exit code of a command that failed: 5 when results could not be written (the disk,
@@ -80,5 +84,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Economics(args) => economics::run(args),
+        Command::Sweep(args) => sweep::run(args),
     }
 }

@@ -24,9 +24,11 @@ pub struct Args {
     pub scenario: PathBuf,
     /// Which ledger serves the accounts: `actor` (the correct one), or a deliberately flawed
     /// one that the checker must catch: `racy` (overdraws), `no-dedup` (charges twice),
-    /// `charge-failed` (bills failed generations). A PostgreSQL database: `postgres` (row
-    /// locks), `postgres-serializable`, `postgres-conditional`; flawed: `postgres-racy`,
-    /// `postgres-no-dedup`, `postgres-misreport`.
+    /// `charge-failed` (bills failed generations), `no-expiry` (spends expired credits),
+    /// `newest-first` (draws out of order), `double-renewal` (renews twice per boundary). A
+    /// PostgreSQL database: `postgres` (row locks), `postgres-serializable`,
+    /// `postgres-conditional`; flawed: `postgres-racy`, `postgres-no-dedup`,
+    /// `postgres-misreport`.
     #[arg(long, default_value = "actor", value_parser = parse_ledger)]
     pub ledger: LedgerKind,
     /// The database a `postgres*` ledger uses, as a URL (`postgres://user@host/db`) or

@@ -17,6 +17,7 @@ pub use self::pool::Lot;
 use self::pool::Pool;
 use self::pools::{PoolId, Pools};
 use self::time::Renewal;
+pub(crate) use self::time::{renewal_due_ms, renewal_expiry_ms};
 use self::timeouts::Timeouts;
 use super::events::*;
 use super::requests::*;

@@ -11,6 +11,7 @@ mod seam;
 mod terms;
 
 pub use book::{Book, Lot, PoolTotals, ReplayError};
+pub(crate) use book::{renewal_due_ms, renewal_expiry_ms};
 pub use events::{Applied, Draw, Event, EventKind, Rejection, split_draws};
 pub use requests::{
     Balance, Closure, CommitOutcome, CommitRequest, GrantOutcome, GrantRequest, ReleaseOutcome,

@@ -35,7 +35,7 @@ pub struct ReleaseRequest {
 
 /// A request to add a lot: a pack purchase or a promotion. Idempotent by key, so a payment
 /// notification delivered twice credits once.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct GrantRequest {
     /// The idempotency key, for example the payment id.
     pub key: Key,

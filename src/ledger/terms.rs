@@ -38,7 +38,10 @@ pub const RENEWAL_KEY_PREFIX: &str = "renew:";
 
 /// Where a lot's credits came from. It decides nothing by itself; it labels lots in the
 /// journal and the report so that an analyst can see what expired unused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum LotSource {
     /// A plan's allowance for one billing period.
     Allowance,
@@ -57,7 +60,7 @@ pub enum LotSource {
 ///
 /// Monthly allowance: every = cycle = 1. Annual upfront: every = cycle = 12. A monthly
 /// add-on on an annual plan: every = 1, cycle = 12.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecurringGrant {
     /// A short label used to build the grant keys (`renew:<label>:<k>`), unique per account.
     pub label: String,
@@ -77,7 +80,7 @@ pub struct RecurringGrant {
 
 /// What an account is allowed and given: built from a vendor plan, seats and add-ons by the
 /// caller, so that the ledger knows nothing about pricing files.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccountSpec {
     /// When the account starts: its first scheduled grants happen here, and its billing
     /// cycles are counted from here.

@@ -11,7 +11,7 @@ mod summary;
 mod thresholds;
 
 pub use outcome::Outcome;
-pub use render::{render_summary, render_verdict};
+pub use render::{located, render_summary, render_verdict, virtual_date};
 pub use results::{ClaimError, ResultsDir, WriteError, write_results};
 pub use summary::{BreachReport, Percentiles, RunLabels, StallReport, Summary, Throughput};
 pub use thresholds::{Bound, Breach, Observed, breaches};

@@ -2,32 +2,80 @@
 
 use std::fmt::Write;
 
-use crate::check::{Invariant, Verdict};
+use crate::check::{Invariant, InvariantSummary, Verdict, Violation};
 
 use super::summary::{Percentiles, Summary};
 
-/// How many violations are listed before "... and N more".
-const SHOWN_VIOLATIONS: usize = 20;
-
-/// The per-invariant table and the first violations of a verdict.
+/// The per-invariant table, then each violated invariant in brief: its first, worst and
+/// last violation, as Jepsen summarises an anomaly, instead of a flood of lines. Every
+/// violation is in `--json` and `summary.json`.
 pub fn render_verdict(verdict: &Verdict, out: &mut String) {
     for invariant in Invariant::ALL {
         let count = verdict.counts.get(&invariant).copied().unwrap_or(0);
-        let _ = writeln!(out, "  {invariant}  {:<36}{count:>8}", invariant.summary());
+        let id = invariant.to_string();
+        let _ = writeln!(out, "  {id:<4} {:<36}{count:>8}", invariant.summary());
     }
-    if !verdict.violations.is_empty() {
-        let _ = writeln!(out, "violations (by account and event):");
-        for violation in verdict.violations.iter().take(SHOWN_VIOLATIONS) {
-            let _ = writeln!(out, "  {violation}");
-        }
-        let shown = verdict.violations.len().min(SHOWN_VIOLATIONS) as u64;
-        if verdict.violations_total > shown {
-            let _ = writeln!(out, "  ... and {} more", verdict.violations_total - shown);
-        }
+    for summary in &verdict.summaries {
+        render_brief(summary, out);
+    }
+    if verdict.violations_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "({} violations kept of {}; the counts and briefs cover all of them)",
+            verdict.violations.len(),
+            verdict.violations_total
+        );
     }
     for note in &verdict.notes {
         let _ = writeln!(out, "note: {note}");
     }
+}
+
+/// One invariant's violations in brief; a violation that is first, worst and last at once
+/// is shown once.
+fn render_brief(summary: &InvariantSummary, out: &mut String) {
+    let invariant = summary.invariant;
+    let plural = if summary.count == 1 { "" } else { "s" };
+    let _ = writeln!(
+        out,
+        "{invariant} {}: {} violation{plural}",
+        invariant.summary(),
+        summary.count
+    );
+    let same = summary.first == summary.worst && summary.worst == summary.last;
+    let lines: &[(&str, &Violation)] = if same {
+        &[("only", &summary.first)]
+    } else {
+        &[
+            ("first", &summary.first),
+            ("worst", &summary.worst),
+            ("last", &summary.last),
+        ]
+    };
+    for (label, violation) in lines {
+        let _ = writeln!(out, "  {label:<5} {}", located(violation));
+    }
+}
+
+/// `account 3 event 40 at 1970-02-01 00:00:00.000 (25 credits): message`.
+pub fn located(violation: &Violation) -> String {
+    let mut text = format!("account {}", violation.account);
+    if let Some(seq) = violation.seq {
+        let _ = write!(text, " event {seq}");
+    }
+    if let Some(at_ms) = violation.at_ms {
+        let _ = write!(text, " at {}", virtual_date(at_ms));
+    }
+    if violation.credits > 0 {
+        let _ = write!(text, " ({} credits)", violation.credits);
+    }
+    let _ = write!(text, ": {}", violation.message);
+    text
+}
+
+/// A virtual time as a UTC date a person reads (`1970-02-01 00:00:00.000`).
+pub fn virtual_date(at_ms: u64) -> String {
+    crate::ledger::calendar::date_text(at_ms)
 }
 
 fn latency_row(out: &mut String, op: &str, p: &Percentiles) {

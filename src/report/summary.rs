@@ -6,7 +6,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use super::thresholds::{Breach, Observed, breaches};
-use crate::check::{Invariant, Verdict, Violation};
+use crate::check::{Invariant, InvariantSummary, Verdict, Violation};
 use crate::ledger::{BackendStats, PoolTotals};
 use crate::runner::{Count, Op, RunConfig, RunResult};
 
@@ -100,6 +100,8 @@ pub struct Summary {
     pub credits: BTreeMap<String, PoolTotals>,
     /// Per invariant: "held", "violated" or "not checked".
     pub invariants: BTreeMap<String, &'static str>,
+    /// Each violated invariant in brief: count, first, worst and last.
+    pub violation_summaries: Vec<InvariantSummary>,
     /// The violations found (capped; see `violations_total`).
     pub violations: Vec<Violation>,
     /// How many violations there were in all.
@@ -204,6 +206,7 @@ impl Summary {
             backend: result.backend.clone(),
             credits: result.credits.clone(),
             invariants: invariant_states(verdict),
+            violation_summaries: verdict.map(|v| v.summaries.clone()).unwrap_or_default(),
             violations: verdict.map(|v| v.violations.clone()).unwrap_or_default(),
             violations_total: verdict.map_or(0, |v| v.violations_total),
             thresholds: breaches(thresholds, &observed)

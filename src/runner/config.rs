@@ -183,11 +183,65 @@ impl RunConfig {
         command
     }
 
+    /// What the command line chose, to run this again (`setup.json` records it, and
+    /// `creditsim shrink` reruns from it).
+    pub fn invocation(&self) -> Invocation {
+        let scenario = &self.scenario;
+        Invocation {
+            scenario: scenario.path.clone(),
+            seed: scenario.seed,
+            ledger: self.ledger.name().to_string(),
+            steps: self.steps,
+            faults: self.faults.iter().map(|f| f.name().to_string()).collect(),
+            deterministic: self.deterministic,
+            no_thresholds: self.no_thresholds,
+        }
+    }
+
     /// The faults injected, by name (ordinary generation failures are part of every
     /// workload, not an injected fault).
     pub fn fault_names(&self) -> Vec<String> {
         let enabled = self.scenario.faults.enabled().into_iter();
         let injected = enabled.filter(|fault| *fault != Fault::GenerationFailure);
         injected.map(|fault| fault.name().to_string()).collect()
+    }
+}
+
+/// A run's choices as the command line made them: the scenario file and the overrides, in
+/// words, so that a saved run can be run again.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Invocation {
+    /// The scenario file, as given.
+    pub scenario: PathBuf,
+    /// The seed.
+    pub seed: u64,
+    /// The `--ledger` name.
+    pub ledger: String,
+    /// `--steps`, if given.
+    pub steps: Option<u64>,
+    /// `--faults`, by name.
+    pub faults: Vec<String>,
+    /// `--deterministic`.
+    pub deterministic: bool,
+    /// `--no-thresholds`.
+    pub no_thresholds: bool,
+}
+
+impl Invocation {
+    /// The overrides that rerun this (results discarded unless `out` says otherwise), or
+    /// why a name in it is not known.
+    pub fn overrides(&self) -> Result<Overrides, String> {
+        let faults = (self.faults.iter())
+            .map(|name| name.parse::<Fault>().map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Overrides {
+            seed: Some(self.seed),
+            steps: self.steps,
+            faults,
+            ledger: self.ledger.parse()?,
+            deterministic: self.deterministic,
+            no_thresholds: self.no_thresholds,
+            ..Overrides::default()
+        })
     }
 }

@@ -13,9 +13,9 @@ use tokio::sync::oneshot;
 
 use super::credits::CreditTotals;
 use super::feed::JournalFeed;
-use crate::check::{Checker, Verdict};
+use crate::check::{Checker, RunSetup, Verdict};
 use crate::journal::{JournalError, JournalWriter, StepRecord, StepWriter};
-use crate::ledger::{AccountId, Event, EventKind};
+use crate::ledger::{AccountId, Event, EventKind, TimeMs};
 
 /// What the consumer counted beside the checker's verdict.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -72,6 +72,12 @@ impl JournalConsumer {
         })
     }
 
+    /// Judges grants and renewals against what the run was set up with.
+    pub fn with_setup(mut self, setup: &RunSetup) -> JournalConsumer {
+        self.checker = self.checker.map(|checker| checker.with_setup(setup));
+        self
+    }
+
     /// Consumes whatever the account appended since last time.
     pub fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
         let mut batch = std::mem::take(&mut self.batch);
@@ -120,9 +126,16 @@ impl JournalConsumer {
         Ok(())
     }
 
-    /// Flushes the files and returns the verdict (`None` when the checker was off).
-    pub fn finish(mut self) -> Result<(SinkCounts, Option<Verdict>), JournalError> {
+    /// Flushes the files and returns the verdict (`None` when the checker was off), judging
+    /// the accounts as closed at `end_ms` when they were.
+    pub fn finish(
+        mut self,
+        end_ms: Option<TimeMs>,
+    ) -> Result<(SinkCounts, Option<Verdict>), JournalError> {
         self.drain_all()?;
+        if let (Some(checker), Some(end_ms)) = (&mut self.checker, end_ms) {
+            checker.close_at(end_ms);
+        }
         if let Some(journal) = &mut self.journal {
             journal.flush()?;
         }

@@ -27,6 +27,8 @@ mod feed;
 mod latency;
 mod progress;
 mod setup;
+mod sidecar;
+mod sweep;
 mod time;
 mod watchdog;
 
@@ -42,11 +44,13 @@ use crate::check::Verdict;
 use crate::ledger::{AccountId, BackendStats, Ledger, PoolTotals, TimeMs};
 use crate::scenario::RunDuration;
 
-pub use config::{OutDir, Overrides, RunConfig};
+pub use config::{Invocation, OutDir, Overrides, RunConfig};
 pub use consumer::SinkCounts;
 pub use context::{Count, Counters};
 pub use latency::Op;
 pub use progress::wanted as progress_wanted;
+pub use sidecar::SetupFile;
+pub use sweep::{FailedSeed, SweepOptions, SweepResult, sweep};
 pub use watchdog::Stall;
 
 use agent::{AgentArgs, AgentMsg, UserAgent};
@@ -91,6 +95,9 @@ pub enum RunError {
     /// Writing the journal or the step records failed.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    /// `setup.json` could not be written.
+    #[error(transparent)]
+    SetupFile(#[from] crate::check::SetupError),
 }
 
 /// A tokio runtime for `config`: multi-threaded, or for a deterministic run one thread with
@@ -115,6 +122,7 @@ pub async fn run(
 ) -> Result<RunResult, RunError> {
     let scenario = &config.scenario;
     let accounts = setup::accounts(scenario)?;
+    let mut terms = sidecar::run_setup(&accounts);
     let (feed, notices) = JournalFeed::new(scenario.accounts.len());
     let feed = Arc::new(feed);
     let started = setup::start_ledger(config, &accounts, feed.clone()).await?;
@@ -137,7 +145,7 @@ pub async fn run(
         watchdog: Watchdog::new(scenario.agents.len()),
     });
     let out_dir = config.out_dir.as_deref();
-    let sink = JournalConsumer::new(feed, config.online_check, out_dir)?;
+    let sink = JournalConsumer::new(feed, config.online_check, out_dir)?.with_setup(&terms);
     let (stop_tx, stop_rx) = oneshot::channel();
     let consumer = tokio::spawn(consumer::consume(sink, notices, records_rx, stop_rx));
     let ended = drive_agents(config, &ctx, shutdown).await?;
@@ -147,7 +155,12 @@ pub async fn run(
     let sink = consumer
         .await
         .map_err(|err| RunError::Setup(format!("the journal consumer failed: {err}")))??;
-    let (mut sink_counts, verdict) = sink.finish()?;
+    // After a stall the accounts were not closed, so no end can be demanded of them.
+    terms.end_ms = ended.stalled.is_none().then_some(virtual_end_ms);
+    let (mut sink_counts, verdict) = sink.finish(terms.end_ms)?;
+    if let Some(dir) = out_dir {
+        sidecar::write(dir, config, terms)?;
+    }
     let credits = std::mem::take(&mut sink_counts.credits).finish();
     Ok(RunResult {
         elapsed_s: ended.elapsed_s,

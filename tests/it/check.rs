@@ -104,7 +104,11 @@ fn the_clean_run_holds_every_invariant() {
     assert_eq!(verdict.charges, 2);
     assert_eq!(
         verdict.notes,
-        vec!["1 steps had no definite answer (told unknown); either outcome is accepted for them"]
+        vec![
+            "no setup given: grants were not matched to the run's plans and packs, and I11 \
+             checked expiries but not the renewal schedule",
+            "1 steps had no definite answer (told unknown); either outcome is accepted for them"
+        ]
     );
 }
 
@@ -549,7 +553,7 @@ fn i2_a_commit_journaled_after_the_timeout() {
     events.push(Event {
         account: 1,
         seq: 4,
-        at_ms: 5000,
+        at_ms: 61_000,
         kind: commit("a1-s1", 25, &[(0, 20), (1, 5)], &[]),
     });
     let verdict = check(&events, &clean_steps());
@@ -615,7 +619,10 @@ fn a_capped_verdict_counts_everything_and_keeps_the_same_first_violations() {
     ];
     kinds.extend((0..10).map(|_| commit("k", 1, &[(0, 1)], &[])));
     let mut events = account(0, kinds);
-    events.extend(account(1, vec![grant("pay-2", 0, 1), expire(0, 2)]));
+    events.extend(account(
+        1,
+        vec![grant_until("pay-2", 0, 1, Some(100)), expire(0, 2)],
+    ));
 
     let forward = {
         let mut checker = Checker::with_violation_cap(3);

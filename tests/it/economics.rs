@@ -1024,7 +1024,10 @@ fn the_command_exits_0_1_or_2_and_prints_json_on_request() {
     let flawed = run(&["--flaw", "topup-loop"]);
     assert_eq!(flawed.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&flawed.stdout);
-    assert!(stdout.contains("I12 account 0"), "{stdout}");
+    assert!(
+        stdout.contains("I12 one top-up per crossing") && stdout.contains("first account 0 event"),
+        "{stdout}"
+    );
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "vendor = \"aytada\"\nmonths = 0\n").unwrap();
     let refused = output_within_limit(creditsim().arg("economics").arg(&bad));

@@ -218,23 +218,26 @@ fn rows_read_the_way_the_docs_describe_them() {
     let text = write_events(&clean_events());
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], JOURNAL_COLUMNS.join(","));
-    assert_eq!(lines[1], "0,0,0,granted,pay-1,credits,,0,100,,,,pack,0,,,");
+    assert_eq!(
+        lines[1],
+        "0,0,0,granted,pay-1,credits,,0,100,,,30000,pack,0,,,"
+    );
     assert_eq!(
         lines[2],
-        "0,1,1000,reserved,a0-s1,credits,video,,10,0:10,,60000,,,,,"
+        "0,1,100,reserved,a0-s1,credits,video,,10,0:10,,60000,,,,,"
     );
     assert_eq!(
         lines[3],
-        "0,2,2000,committed,a0-s1,credits,,,7,0:7,0:3,,,,,,"
+        "0,2,200,committed,a0-s1,credits,,,7,0:7,0:3,,,,,,"
     );
-    assert_eq!(lines[7], "0,6,6000,timed-out,a0-s3,credits,,,,,0:4,,,,,,");
+    assert_eq!(lines[7], "0,6,20000,timed-out,a0-s3,credits,,,,,0:4,,,,,,");
     assert_eq!(
         lines[8],
-        "0,7,7000,rejected,a0-s4,credits,video,,500,,,,,,insufficient,93,"
+        "0,7,20000,rejected,a0-s4,credits,video,,500,,,,,,insufficient,93,"
     );
     assert_eq!(
         lines[14],
-        "1,2,2000,reserved,a1-s1,credits,video,,25,0:20;1:5,,60000,,,,,"
+        "1,2,200,reserved,a1-s1,credits,video,,25,0:20;1:5,,60000,,,,,"
     );
     let steps = write_steps(&clean_steps());
     let lines: Vec<&str> = steps.lines().collect();

@@ -14,24 +14,35 @@ pub fn draws(pairs: &[(u32, u64)]) -> DrawList {
 }
 
 pub fn grant(key: &str, lot: u32, credits: u64) -> EventKind {
+    grant_until(key, lot, credits, None)
+}
+
+/// A pack grant whose lot expires at `expires_at_ms` (`None`: never).
+pub fn grant_until(key: &str, lot: u32, credits: u64, expires_at_ms: Option<u64>) -> EventKind {
     EventKind::Granted {
         key: key.into(),
         lot,
         pool: DEFAULT_POOL.into(),
         source: LotSource::Pack,
         credits,
-        expires_at_ms: None,
+        expires_at_ms,
         priority: 0,
     }
 }
 
+/// A hold that times out at 60 s, later than any hand-made journal runs.
 pub fn reserve(key: &str, credits: u64, from: &[(u32, u64)]) -> EventKind {
+    reserve_until(key, credits, from, 60_000)
+}
+
+/// A hold that times out at `deadline_ms`.
+pub fn reserve_until(key: &str, credits: u64, from: &[(u32, u64)], deadline_ms: u64) -> EventKind {
     EventKind::Reserved {
         key: key.into(),
         pool: DEFAULT_POOL.into(),
         action: "video".into(),
         credits,
-        expires_at_ms: 60_000,
+        expires_at_ms: deadline_ms,
         draws: draws(from),
     }
 }
@@ -72,30 +83,63 @@ pub fn expire(lot: u32, credits: u64) -> EventKind {
     }
 }
 
-/// Events of one account, numbered from 0 in the order given, one second apart.
+/// Events of one account, numbered from 0 in the order given, 100 ms apart, except that the
+/// timeout of an open hold happens at its deadline and an expiry at its lot's expiry, as a
+/// ledger journals them; time never goes back, so events after those follow at that time.
+/// Tests can then insert or drop events without breaking the journal's time.
 pub fn account(account: u32, kinds: Vec<EventKind>) -> Vec<Event> {
-    kinds
-        .into_iter()
-        .enumerate()
-        .map(|(i, kind)| Event {
+    let mut deadlines = std::collections::HashMap::new();
+    let mut expiries = std::collections::HashMap::new();
+    let mut last_ms = 0;
+    let mut events = Vec::with_capacity(kinds.len());
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let forced_ms = match &kind {
+            EventKind::Reserved {
+                key, expires_at_ms, ..
+            } => {
+                deadlines.insert(key.clone(), *expires_at_ms);
+                0
+            }
+            EventKind::Granted {
+                lot, expires_at_ms, ..
+            } => {
+                expiries.insert(*lot, expires_at_ms.unwrap_or(0));
+                0
+            }
+            EventKind::Released {
+                key,
+                timed_out: true,
+                ..
+            } => deadlines.remove(key).unwrap_or(0),
+            EventKind::Released { key, .. } | EventKind::Committed { key, .. } => {
+                deadlines.remove(key);
+                0
+            }
+            EventKind::Expired { lot, .. } => expiries.get(lot).copied().unwrap_or(0),
+            _ => 0,
+        };
+        last_ms = last_ms.max(100 * i as u64).max(forced_ms);
+        events.push(Event {
             account,
             seq: i as u64,
-            at_ms: 1000 * i as u64,
+            at_ms: last_ms,
             kind,
-        })
-        .collect()
+        });
+    }
+    events
 }
 
 /// Account 0 of the clean run: a charge with a partial refund, a release, a timeout, a
-/// rejection, an unlimited action, an expiry and a warning.
+/// rejection, an unlimited action, an expiry and a warning. The hold of `a0-s3` times out
+/// at 20 s, and the lot expires at 30 s.
 pub fn clean_account_0() -> Vec<EventKind> {
     vec![
-        grant("pay-1", 0, 100),
+        grant_until("pay-1", 0, 100, Some(30_000)),
         reserve("a0-s1", 10, &[(0, 10)]),
         commit("a0-s1", 7, &[(0, 7)], &[(0, 3)]),
         reserve("a0-s2", 5, &[(0, 5)]),
         release("a0-s2", &[(0, 5)]),
-        reserve("a0-s3", 4, &[(0, 4)]),
+        reserve_until("a0-s3", 4, &[(0, 4)], 20_000),
         time_out("a0-s3", &[(0, 4)]),
         EventKind::Rejected {
             key: "a0-s4".into(),

@@ -16,3 +16,5 @@ mod pricing;
 mod run;
 mod scenario;
 mod support;
+mod sweep;
+mod tamper;

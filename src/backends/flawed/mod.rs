@@ -3,8 +3,9 @@
 //! `Ledger` interface and journaling in the same event format. The tests show the checker
 //! catching each of them and naming the invariant it breaks.
 //!
-//! They share one small, naive bookkeeping core (`naive`): lots drawn in grant order, holds
-//! by key, and no renewals, expiry or warnings. Each flaw is one deliberate deviation from
+//! They share one small, naive bookkeeping core (`naive`, with time in `clock`): lots drawn
+//! in the contract's order, holds by key, lots that expire and allowances that renew on
+//! schedule, and no hold timeouts or warnings. Each flaw is one deliberate deviation from
 //! the contract:
 //!
 //! - [`Flaw::Racy`]: check-then-act across an await. A reserve reads the balance, yields, then
@@ -13,7 +14,14 @@
 //!   and a duplicated commit charges again (I2).
 //! - [`Flaw::ChargeFailed`]: a release charges the hold instead of returning it, so failed
 //!   generations are billed (I4, I7).
+//! - [`Flaw::NoExpiry`]: lots are never expired (the job that expires them never runs), so
+//!   credits past their expiry are spent (I9) and left over (I11).
+//! - [`Flaw::NewestFirst`]: draws take the newest lot first, spending the credits that
+//!   would expire last and leaving the soonest to expire (I10; anthropics/claude-code#81703).
+//! - [`Flaw::DoubleRenewal`]: each renewal is granted twice at its boundary, as two
+//!   workers racing on one boundary do (I11; openmeter PR #1408).
 
+mod clock;
 mod naive;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,7 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::ledger::*;
-use naive::NaiveBook;
+use naive::{NaiveBook, Quirks};
 
 /// Which bug a flawed ledger has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +40,24 @@ pub enum Flaw {
     NoDedup,
     /// Release charges instead of refunding.
     ChargeFailed,
+    /// Lots never expire: expired credits stay spendable.
+    NoExpiry,
+    /// The newest lot is drawn first, whatever its expiry and priority.
+    NewestFirst,
+    /// Every renewal is granted twice.
+    DoubleRenewal,
+}
+
+impl Flaw {
+    /// How the naive core departs from the contract for this flaw (the first three live in
+    /// the ledger's calls instead).
+    fn quirks(self) -> Quirks {
+        Quirks {
+            newest_first: self == Flaw::NewestFirst,
+            never_expire: self == Flaw::NoExpiry,
+            renew_twice: self == Flaw::DoubleRenewal,
+        }
+    }
 }
 
 /// A ledger with one deliberate bug, for proving that the checker catches it.
@@ -46,7 +72,7 @@ impl FlawedLedger {
     pub fn new(flaw: Flaw, specs: Vec<AccountSpec>, sink: Arc<dyn EventSink>) -> FlawedLedger {
         let accounts = (specs.iter().enumerate())
             .map(|(account, spec)| {
-                let (book, mut events) = NaiveBook::new(account as AccountId, spec);
+                let (book, mut events) = NaiveBook::new(account as AccountId, spec, flaw.quirks());
                 sink.append(account as AccountId, &mut events);
                 Mutex::new(book)
             })
@@ -74,7 +100,7 @@ impl FlawedLedger {
     ) -> Result<R, LedgerError> {
         let mut events = Vec::new();
         let mut book = self.book(account)?;
-        let now_ms = book.clock(at_ms);
+        let now_ms = book.advance(at_ms, &mut events);
         let result = op(&mut book, now_ms, &mut events);
         // Appended under the book's lock, so the sink gets the account's events in order.
         self.sink.append(account, &mut events);
@@ -167,21 +193,22 @@ impl Ledger for FlawedLedger {
         at_ms: TimeMs,
         pool: Name,
     ) -> Result<Balance, LedgerError> {
-        let mut book = self.book(account)?;
-        book.clock(at_ms);
-        Ok(Balance {
+        self.with_book(account, at_ms, |book, _, _| Balance {
             available: book.available(&pool).max(0) as Credits,
             held: book.held(&pool),
         })
     }
 
     async fn advance(&self, account: AccountId, to_ms: TimeMs) -> Result<(), LedgerError> {
-        self.book(account)?.clock(to_ms);
-        Ok(())
+        self.with_book(account, to_ms, |_, _, _| ())
     }
 
     async fn close(&self, account: AccountId, end_ms: TimeMs) -> Result<(), LedgerError> {
-        self.advance(account, end_ms).await
+        let mut events = Vec::new();
+        let mut book = self.book(account)?;
+        book.close(end_ms, &mut events);
+        self.sink.append(account, &mut events);
+        Ok(())
     }
 
     async fn stop(&self) -> BackendStats {

@@ -1,10 +1,22 @@
-//! The naive bookkeeping core that the flawed ledgers share: lots drawn in grant order,
-//! holds by key (several per key when keys are not deduplicated), grants idempotent by key,
-//! and no renewals, expiry or warnings (scheduled grants are made once, at the anchor).
+//! The naive bookkeeping core that the flawed ledgers share: lots drawn in the contract's
+//! order, holds by key (several per key when keys are not deduplicated), grants idempotent
+//! by key, lots that expire and allowances that renew on schedule (see `clock`), and no
+//! hold timeouts or warnings. Each flaw's deviation is one of its [`Quirks`].
 
 use std::collections::HashMap;
 
 use crate::ledger::*;
+
+/// How a flawed ledger's core departs from the contract, one flaw at a time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Quirks {
+    /// Draw the newest lot first instead of in the consumption order.
+    pub newest_first: bool,
+    /// Never expire a lot: its credits stay spendable after its expiry.
+    pub never_expire: bool,
+    /// Grant every renewal twice at its boundary.
+    pub renew_twice: bool,
+}
 
 /// One hold of the naive core.
 #[derive(Clone, Debug)]
@@ -18,9 +30,25 @@ pub(super) struct NaiveHold {
 
 /// One lot of the naive core: signed, so that an overdraw is journaled rather than refused.
 #[derive(Clone, Debug)]
-struct NaiveLot {
-    pool: Name,
-    remaining: i64,
+pub(super) struct NaiveLot {
+    pub(super) pool: Name,
+    pub(super) remaining: i64,
+    pub(super) expires_at_ms: Option<TimeMs>,
+    priority: u8,
+}
+
+impl NaiveLot {
+    pub(super) fn expired_at(&self, at_ms: TimeMs) -> bool {
+        self.expires_at_ms.is_some_and(|e| e <= at_ms)
+    }
+}
+
+/// The next grant of one recurring grant: its number and when it is due.
+#[derive(Clone, Debug)]
+pub(super) struct NextRenewal {
+    pub(super) grant: RecurringGrant,
+    pub(super) k: u64,
+    pub(super) due_ms: Option<TimeMs>,
 }
 
 /// The naive bookkeeping shared by the flawed ledgers: lots drawn in grant order, holds by
@@ -31,8 +59,11 @@ pub(super) struct NaiveBook {
     seq: u64,
     /// The latest time a call carried, which every event is stamped with: the account's
     /// clock, as the seam defines it.
-    now_ms: TimeMs,
-    lots: Vec<NaiveLot>,
+    pub(super) now_ms: TimeMs,
+    pub(super) quirks: Quirks,
+    pub(super) anchor_ms: TimeMs,
+    pub(super) renewals: Vec<NextRenewal>,
+    pub(super) lots: Vec<NaiveLot>,
     holds: HashMap<Key, Vec<NaiveHold>>,
     /// Refused reserves' first outcome, by key.
     refused: HashMap<Key, ReserveOutcome>,
@@ -40,28 +71,32 @@ pub(super) struct NaiveBook {
 }
 
 impl NaiveBook {
-    /// A book with the first grant of each scheduled grant of `spec` already made.
-    pub(super) fn new(account: AccountId, spec: &AccountSpec) -> (NaiveBook, Vec<Event>) {
+    /// A book with the grants due at the anchor already made.
+    pub(super) fn new(
+        account: AccountId,
+        spec: &AccountSpec,
+        quirks: Quirks,
+    ) -> (NaiveBook, Vec<Event>) {
+        let renewals = (spec.recurring.iter())
+            .map(|grant| NextRenewal {
+                grant: grant.clone(),
+                k: 0,
+                due_ms: renewal_due_ms(spec.anchor_ms, grant, 0),
+            })
+            .collect();
         let mut book = NaiveBook {
             account,
+            quirks,
+            anchor_ms: spec.anchor_ms,
+            renewals,
             ..NaiveBook::default()
         };
         let mut events = Vec::new();
-        for recurring in &spec.recurring {
-            let req = GrantRequest {
-                key: smol_str::format_smolstr!("{RENEWAL_KEY_PREFIX}{}:0", recurring.label),
-                pool: recurring.pool.clone(),
-                credits: recurring.credits,
-                source: recurring.source,
-                expires_at_ms: None,
-                priority: recurring.priority,
-            };
-            book.grant(&req, spec.anchor_ms, &mut events);
-        }
+        book.advance(spec.anchor_ms, &mut events);
         (book, events)
     }
 
-    fn event(&mut self, at_ms: TimeMs, kind: EventKind, out: &mut Vec<Event>) {
+    pub(super) fn event(&mut self, at_ms: TimeMs, kind: EventKind, out: &mut Vec<Event>) {
         out.push(Event {
             account: self.account,
             seq: self.seq,
@@ -69,12 +104,6 @@ impl NaiveBook {
             kind,
         });
         self.seq += 1;
-    }
-
-    /// The account's clock after a call at `at_ms`: the latest time any call carried.
-    pub(super) fn clock(&mut self, at_ms: TimeMs) -> TimeMs {
-        self.now_ms = self.now_ms.max(at_ms);
-        self.now_ms
     }
 
     pub(super) fn available(&self, pool: &str) -> i64 {
@@ -93,17 +122,32 @@ impl NaiveBook {
         self.holds.get_mut(key).and_then(|holds| holds.last_mut())
     }
 
-    /// Takes `credits` from the pool's lots in grant order; whatever the lots lack is taken
+    /// The pool's lots in the order they are drawn: the contract's (earliest expiry, never
+    /// last, then priority, then oldest), or newest first under that quirk.
+    fn draw_order(&self, pool: &str) -> Vec<usize> {
+        let mut ids: Vec<usize> = (0..self.lots.len())
+            .filter(|&id| self.lots[id].pool == pool)
+            .collect();
+        match self.quirks.newest_first {
+            true => ids.reverse(),
+            false => ids.sort_by_key(|&id| {
+                let lot = &self.lots[id];
+                let never = lot.expires_at_ms.is_none();
+                (never, lot.expires_at_ms.unwrap_or(0), lot.priority, id)
+            }),
+        }
+        ids
+    }
+
+    /// Takes `credits` from the pool's lots in draw order; whatever the lots lack is taken
     /// from the last lot, driving it negative (reachable only when the caller skipped the
     /// balance check, as the racy ledger does).
     fn draw(&mut self, pool: &str, credits: Credits) -> DrawList {
         let mut left = credits as i64;
         let mut draws = DrawList::new();
         let mut last = None;
-        for (id, lot) in self.lots.iter_mut().enumerate() {
-            if lot.pool != pool {
-                continue;
-            }
+        for id in self.draw_order(pool) {
+            let lot = &mut self.lots[id];
             last = Some(id);
             let take = left.min(lot.remaining.max(0));
             if take > 0 {
@@ -127,9 +171,26 @@ impl NaiveBook {
         draws
     }
 
-    fn put_back(&mut self, draws: &[Draw]) {
+    /// Returns `draws` to their lots; what goes back to a lot that has expired expires at
+    /// once (journaled after the event that returned it), unless lots never expire.
+    fn put_back(&mut self, draws: &[Draw], now_ms: TimeMs) -> Vec<Draw> {
+        let mut expired = Vec::new();
         for draw in draws {
-            self.lots[draw.lot as usize].remaining += draw.credits as i64;
+            let lot = &mut self.lots[draw.lot as usize];
+            if lot.expired_at(now_ms) && !self.quirks.never_expire {
+                expired.push(*draw);
+            } else {
+                lot.remaining += draw.credits as i64;
+            }
+        }
+        expired
+    }
+
+    /// Journals the immediate expiry of credits returned to expired lots.
+    fn journal_expired(&mut self, expired: Vec<Draw>, now_ms: TimeMs, out: &mut Vec<Event>) {
+        for Draw { lot, credits } in expired {
+            let pool = self.lots[lot as usize].pool.clone();
+            self.event(now_ms, EventKind::Expired { pool, lot, credits }, out);
         }
     }
 
@@ -193,8 +254,10 @@ impl NaiveBook {
         hold.closed = Some((Closure::Committed, charged));
         let (pool, draws) = (hold.pool.clone(), hold.draws.clone());
         let (charged_from, returned) = split_draws(&draws, charged);
-        self.put_back(&returned);
-        self.journal_commit(key, pool, charged, charged_from, returned, now_ms, out)
+        let expired = self.put_back(&returned, now_ms);
+        let outcome = self.journal_commit(key, pool, charged, charged_from, returned, now_ms, out);
+        self.journal_expired(expired, now_ms, out);
+        outcome
     }
 
     /// The no-dedup bug: a commit for a key whose hold is already closed charges its lots
@@ -258,7 +321,7 @@ impl NaiveBook {
         };
         hold.closed = Some((Closure::Released, 0));
         let (pool, draws, returned) = (hold.pool.clone(), hold.draws.clone(), hold.held);
-        self.put_back(&draws);
+        let expired = self.put_back(&draws, now_ms);
         let kind = EventKind::Released {
             key: Key::from(key),
             pool,
@@ -266,6 +329,7 @@ impl NaiveBook {
             returned: draws,
         };
         self.event(now_ms, kind, out);
+        self.journal_expired(expired, now_ms, out);
         ReleaseOutcome::Released { returned }
     }
 
@@ -278,15 +342,29 @@ impl NaiveBook {
         if let Some(&lot) = self.grants.get(&req.key) {
             return GrantOutcome::Granted { lot };
         }
+        let lot = self.add_lot(req, now_ms, out);
+        self.grants.insert(req.key.clone(), lot);
+        GrantOutcome::Granted { lot }
+    }
+
+    /// Journals a new lot for `req` (a grant by hand or a renewal). One that has already
+    /// expired expires at once, as every lot past its expiry does.
+    pub(super) fn add_lot(
+        &mut self,
+        req: &GrantRequest,
+        now_ms: TimeMs,
+        out: &mut Vec<Event>,
+    ) -> LotId {
         let lot = self.lots.len() as LotId;
         self.lots.push(NaiveLot {
             pool: req.pool.clone(),
             remaining: req.credits as i64,
+            expires_at_ms: req.expires_at_ms,
+            priority: req.priority,
         });
-        self.grants.insert(req.key.clone(), lot);
-        let kind = EventKind::granted(req, lot);
-        self.event(now_ms, kind, out);
-        GrantOutcome::Granted { lot }
+        self.event(now_ms, EventKind::granted(req, lot), out);
+        self.expire_due(now_ms, out);
+        lot
     }
 
     /// The first outcome of a key already seen, for the ledgers that keep idempotency.

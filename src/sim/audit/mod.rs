@@ -12,7 +12,7 @@
 
 pub(crate) mod topups;
 
-use crate::check::{Checker, DEFAULT_VIOLATION_CAP, Invariant, StepRecord, Verdict, Violation};
+use crate::check::{Checker, DEFAULT_VIOLATION_CAP, StepRecord, Verdict, Violation, Violations};
 use crate::ledger::{AccountId, Event, TimeMs};
 use crate::sim::config::Topup;
 use topups::TopupAudit;
@@ -49,10 +49,8 @@ impl<'a> AccountAudit<'a> {
     /// Finishes the account (after its close) and folds its verdict into `shard`.
     pub fn finish(self, shard: &mut ShardAudit) {
         let verdict = self.checker.finish();
-        shard.i12_total += self.i12.len() as u64;
-        shard.i12.extend(self.i12);
-        if shard.i12.len() > 2 * DEFAULT_VIOLATION_CAP {
-            keep_first(&mut shard.i12);
+        for violation in self.i12 {
+            shard.i12.push(violation);
         }
         shard.verdict = Some(match shard.verdict.take() {
             None => verdict,
@@ -62,33 +60,40 @@ impl<'a> AccountAudit<'a> {
     }
 }
 
-/// The checks of one shard's accounts.
-#[derive(Default)]
+/// The checks of one shard's accounts. I12's violations are counted and summarised in full
+/// and kept up to the cap in the verdicts' order, so that the kept ones do not depend on
+/// shards.
 pub(crate) struct ShardAudit {
     verdict: Option<Verdict>,
-    i12: Vec<Violation>,
-    i12_total: u64,
+    i12: Violations,
+}
+
+impl Default for ShardAudit {
+    fn default() -> Self {
+        ShardAudit {
+            verdict: None,
+            i12: Violations::new(DEFAULT_VIOLATION_CAP),
+        }
+    }
 }
 
 impl ShardAudit {
     /// The shard's verdict, I12 included.
     pub fn finish(self) -> Verdict {
-        let mut i12 = self.i12;
-        keep_first(&mut i12);
+        let total = self.i12.total();
+        let (counts, summaries, violations, cap) = self.i12.into_parts();
         let part = Verdict {
-            ok: self.i12_total == 0,
-            violations: i12,
-            violations_total: self.i12_total,
+            ok: total == 0,
+            summaries,
+            violations,
+            violations_total: total,
             violations_dropped: 0,
-            violations_cap: DEFAULT_VIOLATION_CAP,
-            counts: Invariant::ALL
-                .iter()
-                .map(|i| (*i, 0))
-                .chain([(Invariant::I12, self.i12_total)])
-                .collect(),
+            violations_cap: cap,
+            counts,
             events: 0,
             steps: 0,
             steps_checked: true,
+            terms_checked: false,
             unknown_steps: 0,
             accounts: 0,
             holds: 0,
@@ -109,23 +114,4 @@ fn add_counts(mut into: Verdict, part: &Verdict) -> Verdict {
     into.holds += part.holds;
     into.charges += part.charges;
     into
-}
-
-/// Keeps the first [`DEFAULT_VIOLATION_CAP`] violations in the order verdicts list them
-/// (account, event, invariant, key, message), so that the kept ones do not depend on shards.
-fn keep_first(violations: &mut Vec<Violation>) {
-    violations.sort_by(|a, b| {
-        let rank = |v: &Violation| {
-            let seq = v.seq.unwrap_or(u64::MAX);
-            (
-                v.account,
-                seq,
-                v.invariant,
-                v.key.clone(),
-                v.message.clone(),
-            )
-        };
-        rank(a).cmp(&rank(b))
-    });
-    violations.truncate(DEFAULT_VIOLATION_CAP);
 }

@@ -121,6 +121,8 @@ impl<'a> TopupAudit<'a> {
                 account: self.account,
                 key: Some(key.into()),
                 seq: Some(event.seq),
+                at_ms: Some(event.at_ms),
+                credits: u64::try_from(granted(event)).unwrap_or(0),
                 message,
             })
         };
