@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use creditsim::backends::LedgerKind;
-use creditsim::report::{Outcome, Summary, render_summary, write_results};
+use creditsim::report::{Outcome, Summary, check_thresholds, render_summary, write_results};
 use creditsim::runner::{self, OutDir, Overrides, RunConfig};
 use creditsim::scenario::Fault;
 
@@ -65,6 +65,7 @@ fn parse_ledger(text: &str) -> Result<LedgerKind, String> {
 /// threshold was breached (and none violated), 2 for bad input.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = RunConfig::load(&args.scenario, overrides(&args)?)?;
+    check_thresholds(&config)?;
     if let Some(dir) = &config.out_dir {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output directory {}", dir.display()))?;

@@ -13,3 +13,4 @@ mod pricing;
 mod run;
 mod scenario;
 mod support;
+mod thresholds;
