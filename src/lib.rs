@@ -20,10 +20,13 @@
 //! - [`runner`]: the load and stress harness: a run's configuration, user-agent actors,
 //!   virtual time, faults, and the journal consumer.
 //! - [`report`]: summaries for people and machines, result files, thresholds, and the
-//!   outcome that maps to an exit code.
+//!   outcome that maps to an exit code; comparing one result with another.
+//! - [`bench`]: the benchmark suite (`creditsim bench`): each figure beside its floor,
+//!   repeated, with a noise-free instruction count, and baselines to judge against.
 
 pub mod accounts;
 pub mod backends;
+pub mod bench;
 pub mod check;
 mod chunked;
 mod fastmap;

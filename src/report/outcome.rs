@@ -23,6 +23,8 @@ impl Outcome {
     pub const EXIT_BAD_INPUT: u8 = 2;
     /// Exit code: a threshold that the scenario sets was breached.
     pub const EXIT_THRESHOLD: u8 = 3;
+    /// Exit code of `bench` and `compare`: a gated metric regressed against the baseline.
+    pub const EXIT_REGRESSION: u8 = 4;
 
     /// The outcome of a run's summary.
     pub fn of(summary: &Summary) -> Outcome {

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::metrics::Better;
 use super::stats::Stat;
 
-pub use load::{LoadError, Loaded, load};
-pub use render::{human, render_markdown, render_table, to_junit};
+pub use load::{BENCH_KIND, LoadError, Loaded, load};
+pub use render::{human, missing_lines, render_markdown, render_table, to_junit};
 pub use rules::{Pattern, PatternError, Rules};
 
 /// One metric of a result, as a comparison reads it.

@@ -77,7 +77,7 @@ pub fn render_markdown(title: &str, comparison: &Comparison) -> String {
 }
 
 /// "missing in ..." lines, in Markdown or plain text alike.
-pub(crate) fn missing_lines(comparison: &Comparison, out: &mut String) {
+pub fn missing_lines(comparison: &Comparison, out: &mut String) {
     let sides = [
         ("missing in the baseline", &comparison.missing_in_baseline),
         (
