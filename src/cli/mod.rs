@@ -1,8 +1,11 @@
 //! Argument definitions (clap derive) and dispatch to one module per command.
 
 mod audit;
+mod bench;
 mod check;
+mod compare;
 mod generate;
+mod judge;
 mod quote;
 mod run;
 mod table;
@@ -24,7 +27,8 @@ pub const EXIT_BAD_INPUT: u8 = Outcome::EXIT_BAD_INPUT;
 /// Simulate and load-test usage-credit billing.
 ///
 /// Exit codes: 0 all invariants held; 1 an invariant was violated; 2 bad input or usage;
-/// 3 a threshold set by the scenario was breached.
+/// 3 a threshold set by the scenario was breached; 4 (`bench`, `compare`) a metric regressed
+/// against its baseline.
 #[derive(Debug, Parser)]
 #[command(name = "creditsim", version, about, long_about)]
 pub struct Cli {
@@ -49,6 +53,11 @@ pub enum Command {
     Run(run::Args),
     /// Check a saved journal (and the agents' steps) against the invariants I1-I8.
     Check(check::Args),
+    /// Run the benchmark suite with its floors; save it as a baseline or judge it against
+    /// one (exit 4 on a regression).
+    Bench(bench::Args),
+    /// Judge one result file (summary.json, economics.json, a bench report) against another.
+    Compare(compare::Args),
 }
 
 /// Runs one command and returns its exit code. Errors are bad input (exit 2).
@@ -60,5 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(args),
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
