@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(cli::EXIT_BAD_INPUT)
+            ExitCode::from(cli::exit_code_of(&err))
         }
     }
 }

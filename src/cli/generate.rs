@@ -26,6 +26,10 @@ pub struct Args {
     pub out: PathBuf,
 }
 
+fn is_broken_pipe(err: &csv::Error) -> bool {
+    matches!(err.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
+}
+
 /// Runs `creditsim generate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let faults = match &args.faults {
@@ -45,8 +49,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{}: cannot create the trace", args.out.display()))?;
         Box::new(BufWriter::new(file))
     };
-    let rows = trace::write(steps, out)
-        .with_context(|| format!("{}: cannot write the trace", args.out.display()))?;
+    let rows = match trace::write(steps, out) {
+        Ok(rows) => rows,
+        // The reader went away (`generate --out - | head`): what it read is what it wanted.
+        Err(err) if to_stdout && is_broken_pipe(&err) => return Ok(ExitCode::from(EXIT_OK)),
+        Err(err) => {
+            let context = format!("{}: cannot write the trace", args.out.display());
+            return Err(anyhow::Error::new(err).context(context));
+        }
+    };
     let summary = format!(
         "wrote {rows} steps of scenario \"{}\" (vendor {}, seed {}, {} agents on {} accounts) to {}",
         plan.name,

@@ -60,7 +60,21 @@ pub enum Command {
     Compare(compare::Args),
 }
 
-/// Runs one command and returns its exit code. Errors are bad input (exit 2).
+/// The exit code of a command that failed: 5 when results could not be written (the disk,
+/// not the input), else 2 (bad input or usage).
+pub fn exit_code_of(err: &anyhow::Error) -> u8 {
+    use creditsim::report::{ClaimError, WriteError};
+    use creditsim::runner::RunError;
+    let io = err.chain().any(|cause| {
+        cause.is::<WriteError>()
+            || matches!(cause.downcast_ref::<RunError>(), Some(RunError::Journal(_)))
+            || matches!(cause.downcast_ref::<ClaimError>(), Some(ClaimError::Io(_)))
+    });
+    if io { Outcome::EXIT_IO } else { EXIT_BAD_INPUT }
+}
+
+/// Runs one command and returns its exit code. Errors are bad input (exit 2), or an I/O
+/// failure writing results (exit 5).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Vendors(args) => vendors::run(args),

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use creditsim::backends::LedgerKind;
-use creditsim::report::{Outcome, Summary, check_thresholds, render_summary, write_results};
+use creditsim::report::{
+    Outcome, ResultsDir, Summary, check_thresholds, render_summary, write_results,
+};
 use creditsim::runner::{self, OutDir, Overrides, RunConfig};
 use creditsim::scenario::Fault;
 
@@ -66,17 +67,15 @@ fn parse_ledger(text: &str) -> Result<LedgerKind, String> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = RunConfig::load(&args.scenario, overrides(&args)?)?;
     check_thresholds(&config)?;
-    if let Some(dir) = &config.out_dir {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    }
+    let _held = config
+        .out_dir
+        .as_deref()
+        .map(ResultsDir::claim)
+        .transpose()?;
     let runtime = runner::runtime(&config)?;
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let result = runtime.block_on(runner::run(&config, ctrl_c))?;
+    let signals = Signals::default();
+    let shutdown = signals.clone().first();
+    let result = runtime.block_on(runner::run(&config, shutdown))?;
     let summary = Summary::new(&config, &result);
     if let Some(dir) = &config.out_dir {
         write_results(dir, &summary, &result)?;
@@ -89,7 +88,62 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("results in {}", dir.display());
         }
     }
-    Ok(ExitCode::from(Outcome::of(&summary).exit_code()))
+    let outcome = Outcome::of(&summary);
+    Ok(ExitCode::from(match outcome {
+        Outcome::Interrupted => signals.exit_code(),
+        other => other.exit_code(),
+    }))
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, which is what `timeout` and CI runners send. The first stops
+/// the run cleanly: agents stop at their next step or wait, partial results are written, and
+/// the run exits 130 (SIGINT) or 143 (SIGTERM). A second signal ends the process at once.
+#[derive(Clone, Default)]
+struct Signals {
+    /// The number of the first signal received, 0 before any.
+    first: std::sync::Arc<std::sync::atomic::AtomicU8>,
+}
+
+impl Signals {
+    const SIGINT: u8 = 2;
+    const SIGTERM: u8 = 15;
+
+    /// Completes at the first signal, and from then on exits on the next.
+    async fn first(self) {
+        let signal = next_signal().await;
+        self.first
+            .store(signal, std::sync::atomic::Ordering::SeqCst);
+        eprintln!(
+            "stopping: finishing the steps in flight and writing the results (again to quit at once)"
+        );
+        tokio::spawn(async {
+            let again = next_signal().await;
+            std::process::exit(128 + i32::from(again));
+        });
+    }
+
+    /// The exit code of a run the first signal stopped.
+    fn exit_code(&self) -> u8 {
+        match self.first.load(std::sync::atomic::Ordering::SeqCst) {
+            Signals::SIGTERM => 128 + Signals::SIGTERM,
+            _ => Outcome::EXIT_INTERRUPTED,
+        }
+    }
+}
+
+/// The next SIGINT or SIGTERM, by number. Where a handler cannot be installed, never.
+async fn next_signal() -> u8 {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => Signals::SIGINT,
+        _ = terminate.recv() => Signals::SIGTERM,
+    }
 }
 
 fn overrides(args: &Args) -> anyhow::Result<Overrides> {

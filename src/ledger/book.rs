@@ -12,7 +12,6 @@ mod pools;
 mod time;
 mod timeouts;
 
-use self::apply::RENEW_PREFIX;
 use self::keys::{Hold, HoldState, KeyRecord, KeyTable, RecordKind};
 pub use self::pool::Lot;
 use self::pool::Pool;
@@ -345,7 +344,7 @@ impl Book {
     ) -> GrantOutcome {
         self.advance_into(now_ms, events);
         let now_ms = self.now_ms;
-        if req.key.starts_with(RENEW_PREFIX) {
+        if req.key.starts_with(RENEWAL_KEY_PREFIX) {
             GrantOutcome::KeyConflict
         } else {
             match self.keys.live(&req.key, now_ms, self.spec.key_retention_ms) {
@@ -385,6 +384,21 @@ impl Book {
         self.keys.len()
     }
 
+    /// Applies more of the book's own events, in `seq` order, continuing a replay (from a
+    /// snapshot, say). After an error the book is half-applied and must be discarded.
+    pub fn replay_more(&mut self, events: &[Event]) -> Result<(), ReplayError> {
+        for event in events {
+            let account = self.account;
+            let fail = |why| ReplayError {
+                account,
+                seq: event.seq,
+                why,
+            };
+            self.apply(event).map_err(fail)?;
+        }
+        Ok(())
+    }
+
     /// Rebuilds a book from its own events, in `seq` order. The result equals the live book
     /// (see the type's notes on equality) and is at the time of the last event.
     pub fn replay(
@@ -393,14 +407,7 @@ impl Book {
         events: &[Event],
     ) -> Result<Book, ReplayError> {
         let mut book = Book::new(account, spec);
-        for event in events {
-            let fail = |why| ReplayError {
-                account,
-                seq: event.seq,
-                why,
-            };
-            book.apply(event).map_err(fail)?;
-        }
+        book.replay_more(events)?;
         Ok(book)
     }
 

@@ -18,5 +18,6 @@ pub use requests::{
 };
 pub use seam::{BackendStats, Crashable, EventSink, Ledger, LedgerError};
 pub use terms::{
-    AccountId, AccountSpec, Credits, DrawList, Key, LotId, LotSource, Name, RecurringGrant, TimeMs,
+    AccountId, AccountSpec, Credits, DrawList, Key, LotId, LotSource, Name, RENEWAL_KEY_PREFIX,
+    RecurringGrant, TimeMs,
 };

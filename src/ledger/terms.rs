@@ -32,6 +32,10 @@ pub type DrawList = SmallVec<[Draw; 1]>;
 /// A lot's id, unique within one account and assigned in grant order from 0.
 pub type LotId = u32;
 
+/// The key namespace of scheduled grants: the k-th grant of a recurring grant labelled `l` is
+/// keyed `renew:l:k`. Grants by hand may not use it, so a journal tells the two apart.
+pub const RENEWAL_KEY_PREFIX: &str = "renew:";
+
 /// Where a lot's credits came from. It decides nothing by itself; it labels lots in the
 /// journal and the report so that an analyst can see what expired unused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

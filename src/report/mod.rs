@@ -18,7 +18,7 @@ pub use junit::{Case, CaseOutcome, junit_xml};
 pub use metrics::{Better, Metrics, flatten};
 pub use outcome::Outcome;
 pub use render::{render_summary, render_verdict};
-pub use results::{WriteError, write_results};
+pub use results::{ClaimError, ResultsDir, WriteError, write_results};
 pub use stats::{CONFIDENCE, MAX_SAMPLES, Stat};
 pub use summary::{
     BreachReport, Percentiles, RunLabels, StallReport, Summary, Throughput, check_thresholds,

@@ -70,8 +70,11 @@ pub struct BreachReport {
 /// thresholds are separate.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
-    /// Every invariant held (or was not checked because the checker was off).
+    /// The checker ran and every invariant held, and the ledger kept answering. An unchecked
+    /// run (`--no-check`) is not `ok`: nothing was proved.
     pub ok: bool,
+    /// Whether the online checker ran.
+    pub checked: bool,
     /// What ran: scenario, vendor, ledger, seed, mode, faults and the reproducing command
     /// (flattened into the top level of the JSON).
     #[serde(flatten)]
@@ -172,7 +175,8 @@ impl Summary {
         };
         let verdict = result.verdict.as_ref();
         let mut summary = Summary {
-            ok: verdict.is_none_or(Verdict::ok) && result.stalled.is_none(),
+            ok: verdict.is_some_and(Verdict::ok) && result.stalled.is_none(),
+            checked: verdict.is_some(),
             labels: RunLabels::of(config),
             interrupted: result.interrupted,
             stalled: result.stalled.map(|stall| StallReport {

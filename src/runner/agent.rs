@@ -20,7 +20,6 @@ use crate::ledger::{
 use crate::pricing::Quote;
 use crate::scenario::{Fault, Step, StepGen, trace::encode_params};
 
-use super::consumer::SinkInput;
 use super::context::{Count, RunContext, Tally};
 use super::faults::{CallFaults, CallStats, call_with_faults};
 use super::latency::Op;
@@ -109,11 +108,16 @@ impl Actor for UserAgent {
                 done = true;
                 break;
             };
-            records.push(state.take_step(&step).await);
+            let Some(record) = state.take_step(&step).await else {
+                done = true;
+                break;
+            };
+            records.push(record);
             state.tally.bump(Count::Steps);
             let think_ms = state.ctx.think_ms;
-            if think_ms > 0 {
-                state.pass(think_ms).await;
+            if think_ms > 0 && state.pass(think_ms).await == Waited::Stopped {
+                done = true;
+                break;
             }
         }
         state.ctx.counters.absorb(&mut state.tally);
@@ -124,7 +128,7 @@ impl Actor for UserAgent {
         if !records.is_empty() {
             // A closed receiver means the run is being torn down; the records have nowhere
             // to go.
-            let _ = state.ctx.records.send(SinkInput::Steps(records));
+            let _ = state.ctx.records.send(records);
         }
         if done {
             state.ctx.time.finish(state.slot);
@@ -134,6 +138,15 @@ impl Actor for UserAgent {
         }
         Ok(())
     }
+}
+
+/// How a wait on the agent's clock ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Waited {
+    /// The time came.
+    Done,
+    /// The run stopped first.
+    Stopped,
 }
 
 /// How many steps an agent takes per `Next` message, sending their records to the journal
@@ -181,16 +194,23 @@ impl AgentState {
     }
 
     /// Lets `ms` of virtual time pass on the agent's clock.
-    async fn pass(&mut self, ms: u64) {
+    async fn pass(&mut self, ms: u64) -> Waited {
         let to_ms = self.now().saturating_add(ms);
-        self.wait_until(to_ms).await;
+        self.wait_until(to_ms).await
     }
 
     /// Moves the agent's clock to `to_ms` (waiting on the run's time gate, or sleeping when
-    /// paced).
-    async fn wait_until(&mut self, to_ms: TimeMs) {
-        let now_ms = self.now();
-        self.now_ms = self.ctx.time.wait_until(self.slot, now_ms, to_ms).await;
+    /// paced), unless the run stops first.
+    async fn wait_until(&mut self, to_ms: TimeMs) -> Waited {
+        let (ctx, now_ms) = (self.ctx.clone(), self.now());
+        tokio::select! {
+            biased;
+            () = ctx.stop.raised() => Waited::Stopped,
+            now_ms = ctx.time.wait_until(self.slot, now_ms, to_ms) => {
+                self.now_ms = now_ms;
+                Waited::Done
+            }
+        }
     }
 
     /// The record of a step before it is taken: what it is, and that nothing was charged.
@@ -212,23 +232,36 @@ impl AgentState {
         }
     }
 
-    /// Takes one step and returns what the agent was told.
-    async fn take_step(&mut self, step: &Step) -> StepRecord {
-        let mut intended = None;
-        if let Some(due_us) = step.send_at_us {
-            let now_ms = self.now();
-            let (now_ms, due) = self.ctx.time.wait_due(self.slot, now_ms, due_us).await;
-            (self.now_ms, intended) = (now_ms, due);
+    /// Waits until a step with a due time may be sent, unless the run stops first; returns
+    /// the real instant it was due when paced, from which its latency is measured.
+    async fn wait_due(&mut self, due_us: u64) -> Result<Option<Instant>, Waited> {
+        let (ctx, now_ms) = (self.ctx.clone(), self.now());
+        tokio::select! {
+            biased;
+            () = ctx.stop.raised() => Err(Waited::Stopped),
+            (now_ms, due) = ctx.time.wait_due(self.slot, now_ms, due_us) => {
+                self.now_ms = now_ms;
+                Ok(due)
+            }
         }
+    }
+
+    /// Takes one step and returns what the agent was told; `None` when the run stopped
+    /// before the step began.
+    async fn take_step(&mut self, step: &Step) -> Option<StepRecord> {
+        let intended = match step.send_at_us {
+            Some(due_us) => self.wait_due(due_us).await.ok()?,
+            None => None,
+        };
         let priced = self.quote(step);
         let mut record = Self::record_of(step, priced.as_deref());
         let Some(priced) = priced else {
             self.tally.bump(Count::Unexpected);
-            return record;
+            return Some(record);
         };
         if priced.quote.credits.max == 0 {
             self.tally.bump(Count::Free);
-            return record;
+            return Some(record);
         }
         self.inject_account_faults(step).await;
         let mut stats = CallStats::default();
@@ -259,7 +292,7 @@ impl AgentState {
         self.tally.add(Count::Retries, u64::from(stats.retries));
         self.tally
             .add(Count::Duplicates, u64::from(stats.duplicates));
-        record
+        Some(record)
     }
 
     /// Reserves the quoted maximum under the step's key, with the step's faults.
@@ -289,7 +322,12 @@ impl AgentState {
         priced: &Priced,
         stats: &mut CallStats,
     ) -> Told {
-        self.generate(step).await;
+        if self.generate(step).await == Waited::Stopped {
+            // The run stopped mid-generation: the generation never finished, so its hold is
+            // given back like a failed one, and nothing is left open.
+            self.tally.bump(Count::Cancelled);
+            return self.release(step, key, stats).await;
+        }
         match step.fails {
             true => self.release(step, key, stats).await,
             false => {
@@ -353,7 +391,7 @@ impl AgentState {
 
     /// Lets the simulated generation pass: its duration, or for the cycle-boundary fault
     /// until just past the next billing boundary when that comes before the hold's timeout.
-    async fn generate(&mut self, step: &Step) {
+    async fn generate(&mut self, step: &Step) -> Waited {
         let now_ms = self.now();
         let mut until_ms = now_ms.saturating_add(step.duration_ms);
         if step.faults.has(Fault::CycleBoundary)
@@ -362,7 +400,7 @@ impl AgentState {
         {
             until_ms = until_ms.max(boundary_ms + 1);
         }
-        self.wait_until(until_ms).await;
+        self.wait_until(until_ms).await
     }
 
     async fn commit(

@@ -80,6 +80,16 @@ pub struct RunConfig {
     no_thresholds: bool,
 }
 
+/// `results/<scenario>-<seed>/`, with the ledger's name appended for any but the default
+/// one, so that a flawed ledger's run never overwrites the correct one's.
+fn default_out_dir(scenario: &Scenario, ledger: LedgerKind) -> PathBuf {
+    let mut name = format!("{}-{}", scenario.name, scenario.seed);
+    if ledger != LedgerKind::Actor {
+        name = format!("{name}-{}", ledger.name());
+    }
+    Path::new("results").join(name)
+}
+
 impl RunConfig {
     /// Loads the scenario at `path` and applies `overrides`.
     pub fn load(path: &Path, overrides: Overrides) -> Result<RunConfig, ScenarioError> {
@@ -116,10 +126,7 @@ impl RunConfig {
             scenario.thresholds = Default::default();
         }
         let out_dir = match &overrides.out {
-            OutDir::Default => Some(PathBuf::from(format!(
-                "results/{}-{}",
-                scenario.name, scenario.seed
-            ))),
+            OutDir::Default => Some(default_out_dir(&scenario, overrides.ledger)),
             OutDir::At(dir) => Some(dir.clone()),
             OutDir::Discard => None,
         };

@@ -140,12 +140,6 @@ fn create(path: &Path) -> Result<File, JournalError> {
     })
 }
 
-/// What the consumer task receives.
-pub enum SinkInput {
-    /// An agent's records of its latest steps, in the order it took them.
-    Steps(Vec<StepRecord>),
-}
-
 /// The most notices or step records the consumer takes from its channel per wake: enough
 /// that a busy run pays the wake-up and the `select!` once per batch rather than per item,
 /// few enough that neither channel starves the other for long.
@@ -159,7 +153,7 @@ const RECV_BATCH: usize = 256;
 pub async fn consume(
     mut sink: JournalConsumer,
     mut notify: UnboundedReceiver<AccountId>,
-    mut steps: UnboundedReceiver<SinkInput>,
+    mut steps: UnboundedReceiver<Vec<StepRecord>>,
     mut stop: oneshot::Receiver<()>,
 ) -> Result<JournalConsumer, JournalError> {
     let mut accounts = Vec::with_capacity(RECV_BATCH);
@@ -179,14 +173,14 @@ pub async fn consume(
                 if n == 0 {
                     continue;
                 }
-                for SinkInput::Steps(batch) in records.drain(..) {
+                for batch in records.drain(..) {
                     batch.into_iter().try_for_each(|record| sink.step(record))?;
                 }
             }
             _ = &mut stop => break,
         }
     }
-    while let Ok(SinkInput::Steps(batch)) = steps.try_recv() {
+    while let Ok(batch) = steps.try_recv() {
         batch.into_iter().try_for_each(|record| sink.step(record))?;
     }
     Ok(sink)

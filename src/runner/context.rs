@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::journal::StepRecord;
 use crate::ledger::{Crashable, GrantRequest, Ledger, TimeMs};
 use crate::pricing::Model;
 
-use super::consumer::SinkInput;
 use super::latency::LatencyRecorder;
 use super::time::RunTime;
 use super::watchdog::Watchdog;
@@ -47,13 +47,15 @@ pub enum Count {
     DuplicateGrants,
     /// Steps left without a definite answer after every retry.
     Unknown,
+    /// Steps cut short by the run's stop: their hold was released, nothing charged.
+    Cancelled,
     /// Answers the agent did not expect (recorded, never hidden).
     Unexpected,
 }
 
 impl Count {
     /// Every counter, in report order.
-    pub const ALL: [Count; 16] = [
+    pub const ALL: [Count; 17] = [
         Count::Steps,
         Count::Reserved,
         Count::Committed,
@@ -69,6 +71,7 @@ impl Count {
         Count::Crashes,
         Count::DuplicateGrants,
         Count::Unknown,
+        Count::Cancelled,
         Count::Unexpected,
     ];
 
@@ -90,6 +93,7 @@ impl Count {
             Count::Crashes => "crashes",
             Count::DuplicateGrants => "duplicate_grants",
             Count::Unknown => "unknown",
+            Count::Cancelled => "cancelled",
             Count::Unexpected => "unexpected",
         }
     }
@@ -177,10 +181,10 @@ pub struct RunContext {
     /// Outcomes.
     pub counters: Counters,
     /// Where step records go.
-    pub records: UnboundedSender<SinkInput>,
-    /// Raised to stop the agents (end of a timed run, or Ctrl-C).
-    pub stop: AtomicBool,
-    /// Raised when the stop came from Ctrl-C.
+    pub records: UnboundedSender<Vec<StepRecord>>,
+    /// Raised to stop the agents (end of a timed run, or the shutdown signal).
+    pub stop: Stop,
+    /// Raised when the stop came from the shutdown signal.
     pub interrupted: AtomicBool,
     /// Where agents mark their waits on the ledger, so that a stall ends the run.
     pub watchdog: Watchdog,
@@ -189,7 +193,39 @@ pub struct RunContext {
 impl RunContext {
     /// Whether the agents should stop taking steps.
     pub fn stopping(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.is_raised()
+    }
+}
+
+/// The run's stop signal: a flag agents read before each step, and a wake-up for agents
+/// waiting on time (a generation, a think time, a due time), so that a stopped run stops
+/// promptly instead of after every wait has run its course.
+#[derive(Default)]
+pub struct Stop {
+    raised: AtomicBool,
+    woken: tokio::sync::Notify,
+}
+
+impl Stop {
+    /// Stops the run: every agent stops at its next step or wait.
+    pub fn raise(&self) {
+        self.raised.store(true, Ordering::SeqCst);
+        self.woken.notify_waiters();
+    }
+
+    /// Whether the run is stopping.
+    pub fn is_raised(&self) -> bool {
+        self.raised.load(Ordering::SeqCst)
+    }
+
+    /// Completes once the run is stopping.
+    pub async fn raised(&self) {
+        let woken = self.woken.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if !self.is_raised() {
+            woken.await;
+        }
     }
 }
 

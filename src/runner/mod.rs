@@ -277,5 +277,5 @@ async fn stop_when_due(
         _ = due => {}
         () = shutdown => ctx.interrupted.store(true, Ordering::Relaxed),
     }
-    ctx.stop.store(true, Ordering::Relaxed);
+    ctx.stop.raise();
 }

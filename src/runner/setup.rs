@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use crate::accounts::{self, KEY_RETENTION_MS, Purchase};
 use crate::backends::{self, Started};
+use crate::ledger::calendar;
 use crate::ledger::{AccountId, AccountSpec, EventSink, GrantRequest, TimeMs};
-use crate::scenario::{ClockMode, Scenario};
+use crate::scenario::{ClockMode, Scenario, limits};
 
 use super::RunError;
 use super::clock::RunClock;
 use super::config::RunConfig;
 use super::faults::RETRY_WINDOW_MS;
 use super::feed::JournalFeed;
-use super::time::{RunTime, TimeGate};
+use super::time::{AccountGates, RunTime};
 
 /// Each account's terms and the packs it buys at the start, in account order.
 pub struct Accounts {
@@ -76,15 +77,19 @@ pub async fn start_ledger(
     Ok(started)
 }
 
-/// The run's time: a gate over the agents' virtual clocks, or the paced clock.
+/// The run's time: a gate over the agents' virtual clocks, or the paced clock. Clocks stop
+/// short of the months' end, or of the horizon every run has (`limits::MAX_MONTHS` after
+/// the start), so that no account ever sees more renewals than that.
 pub fn run_time(scenario: &Scenario) -> RunTime {
     let clock = scenario.clock;
-    let end_ms = clock.end_ms();
+    let horizon_ms = calendar::add_months(clock.start_ms, u64::from(limits::MAX_MONTHS));
+    let end_ms = clock.end_ms().or(horizon_ms);
     match clock.mode {
         ClockMode::Virtual => {
             let lag_ms = lag_ms(scenario.ttl_ms);
-            let gate = TimeGate::new(scenario.agents.len(), clock.start_ms, lag_ms, end_ms);
-            RunTime::Virtual(gate)
+            let accounts: Vec<u32> = scenario.agents.iter().map(|a| a.account).collect();
+            let (count, start) = (scenario.accounts.len(), clock.start_ms);
+            RunTime::Virtual(AccountGates::new(&accounts, count, start, lag_ms, end_ms))
         }
         ClockMode::Paced { speedup } => {
             RunTime::Paced(RunClock::start(speedup, clock.start_ms, end_ms))

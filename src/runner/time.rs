@@ -5,11 +5,13 @@
 //! - Every ledger call carries its agent's clock, and each account acts at the largest time
 //!   any call to it has carried (the seam's rule).
 //! - No agent runs more than `lag_ms` (half a hold ttl) ahead of the slowest agent still
-//!   running: an agent that would pass that horizon waits until the slowest catches up.
-//!   Since a hold is reserved at or after its agent's time, and every other call to the
-//!   account is at most `lag_ms` later than the holder's time, a hold whose generation is
-//!   shorter than `ttl - lag_ms` is never timed out by another agent running ahead; only a
-//!   generation that really outlives its ttl is (the slow-generation fault).
+//!   running on the same account: an agent that would pass that horizon waits until the
+//!   slowest catches up. Since a hold is reserved at or after its agent's time, and every
+//!   other call to the account is at most `lag_ms` later than the holder's time, a hold whose
+//!   generation is shorter than `ttl - lag_ms` is never timed out by another agent running
+//!   ahead; only a generation that really outlives its ttl is (the slow-generation fault).
+//!   Accounts share nothing, so agents of different accounts never wait for each other:
+//!   each account has its own gate.
 //! - A run bounded by months never passes their end: an agent's clock stops one
 //!   millisecond short of it, and the run closes every account at the end itself.
 //!
@@ -25,14 +27,57 @@ use crate::ledger::TimeMs;
 
 /// A run's time: virtual (the default) or paced by the wall clock.
 pub enum RunTime {
-    /// Per-agent virtual clocks, kept within a lag of each other.
-    Virtual(TimeGate),
+    /// Per-agent virtual clocks, kept within a lag of the other agents of their account.
+    Virtual(AccountGates),
     /// The wall clock sped up, shared by every agent.
     Paced(RunClock),
 }
 
+/// One time gate per account, and where each agent sits: its account's gate and its slot
+/// in it. Agents are known by their index in the scenario.
+pub struct AccountGates {
+    gates: Vec<TimeGate>,
+    seats: Vec<(usize, usize)>,
+}
+
+impl AccountGates {
+    /// Gates for agents whose accounts are `agent_accounts` (by agent index), starting at
+    /// `start_ms`, `lag_ms` apart at most within an account, stopping before `end_ms`.
+    pub fn new(
+        agent_accounts: &[u32],
+        accounts: usize,
+        start_ms: TimeMs,
+        lag_ms: TimeMs,
+        end_ms: Option<TimeMs>,
+    ) -> AccountGates {
+        let mut sizes = vec![0usize; accounts];
+        let seats = (agent_accounts.iter())
+            .map(|&account| {
+                let slot = sizes[account as usize];
+                sizes[account as usize] += 1;
+                (account as usize, slot)
+            })
+            .collect();
+        let gate = |size| TimeGate::new(size, start_ms, lag_ms, end_ms);
+        let gates = sizes.into_iter().map(gate).collect();
+        AccountGates { gates, seats }
+    }
+
+    /// Agent `agent`'s gate and its slot in it.
+    fn seat(&self, agent: usize) -> (&TimeGate, usize) {
+        let (gate, slot) = self.seats[agent];
+        (&self.gates[gate], slot)
+    }
+
+    /// The latest time any agent reached.
+    fn latest_ms(&self) -> TimeMs {
+        let latest = self.gates.iter().map(TimeGate::latest_ms).max();
+        latest.unwrap_or(0)
+    }
+}
+
 impl RunTime {
-    /// Agent `slot`'s time for its next call, given its own clock `now_ms`.
+    /// An agent's time for its next call, given its own clock `now_ms`.
     pub fn now_ms(&self, now_ms: TimeMs) -> TimeMs {
         match self {
             RunTime::Virtual(_) => now_ms,
@@ -40,11 +85,14 @@ impl RunTime {
         }
     }
 
-    /// Moves agent `slot` from `now_ms` to `to_ms`: on the gate in virtual time, by sleeping
-    /// in paced time. Returns the agent's new time.
-    pub async fn wait_until(&self, slot: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
+    /// Moves agent `agent` (its index in the scenario) from `now_ms` to `to_ms`: on its
+    /// account's gate in virtual time, by sleeping in paced time. Returns its new time.
+    pub async fn wait_until(&self, agent: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
         match self {
-            RunTime::Virtual(gate) => gate.advance(slot, now_ms, to_ms).await,
+            RunTime::Virtual(gates) => {
+                let (gate, slot) = gates.seat(agent);
+                gate.advance(slot, now_ms, to_ms).await
+            }
             RunTime::Paced(clock) => {
                 tokio::time::sleep_until(clock.instant_of(to_ms)).await;
                 clock.now_ms()
@@ -57,12 +105,13 @@ impl RunTime {
     /// which its latency is measured).
     pub async fn wait_due(
         &self,
-        slot: usize,
+        agent: usize,
         now_ms: TimeMs,
         due_us: u64,
     ) -> (TimeMs, Option<tokio::time::Instant>) {
         match self {
-            RunTime::Virtual(gate) => {
+            RunTime::Virtual(gates) => {
+                let (gate, slot) = gates.seat(agent);
                 let due_ms = gate.start_ms.saturating_add(due_us / 1000);
                 (gate.advance(slot, now_ms, due_ms).await, None)
             }
@@ -74,9 +123,10 @@ impl RunTime {
         }
     }
 
-    /// Agent `slot` is done.
-    pub fn finish(&self, slot: usize) {
-        if let RunTime::Virtual(gate) = self {
+    /// Agent `agent` is done.
+    pub fn finish(&self, agent: usize) {
+        if let RunTime::Virtual(gates) = self {
+            let (gate, slot) = gates.seat(agent);
             gate.finish(slot);
         }
     }
@@ -84,7 +134,7 @@ impl RunTime {
     /// The latest time the run reached: the latest agent clock, or the paced clock now.
     pub fn latest_ms(&self) -> TimeMs {
         match self {
-            RunTime::Virtual(gate) => gate.latest_ms(),
+            RunTime::Virtual(gates) => gates.latest_ms(),
             RunTime::Paced(clock) => clock.now_ms(),
         }
     }
@@ -97,7 +147,8 @@ struct Slot {
     at_ms: AtomicU64,
 }
 
-/// The horizon that keeps agents' virtual clocks within `lag_ms` of the slowest one.
+/// The horizon that keeps one account's agents' virtual clocks within `lag_ms` of the
+/// slowest of them.
 ///
 /// Each agent publishes its clock in its slot. `floor` is a lower bound of the slowest
 /// running agent's clock (finished agents count as `u64::MAX`); it is raised by a scan of
@@ -154,9 +205,8 @@ impl TimeGate {
             self.raise_floor();
         }
         if !self.allows(to_ms) {
-            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let _waiting = Waiting::enter(&self.waiting);
             self.wait_for_floor(to_ms).await;
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
         to_ms
     }
@@ -204,6 +254,23 @@ impl TimeGate {
         if self.floor.fetch_max(slowest, Ordering::SeqCst) < slowest {
             self.raised.notify_waiters();
         }
+    }
+}
+
+/// One agent counted as waiting for the floor, for as long as this lives: dropped when the
+/// wait ends or when the agent gives it up (a stopped run drops its waits).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -257,6 +324,34 @@ mod tests {
         let gate = TimeGate::new(1, 0, 10, Some(500));
         assert_eq!(gate.advance(0, 0, 10_000).await, 499);
         assert_eq!(gate.latest_ms(), 499);
+    }
+
+    #[tokio::test]
+    async fn agents_of_different_accounts_never_wait_for_each_other() {
+        let gates = AccountGates::new(&[0, 1, 1], 2, 0, 10, None);
+        let time = RunTime::Virtual(gates);
+        assert_eq!(
+            time.wait_until(0, 0, 1_000_000).await,
+            1_000_000,
+            "alone on account 0"
+        );
+        let waiting = time.wait_until(1, 0, 1_000);
+        tokio::pin!(waiting);
+        assert!(
+            futures_poll_once(waiting.as_mut()).await.is_none(),
+            "agent 2 shares account 1"
+        );
+        time.finish(2);
+        assert_eq!(waiting.await, 1_000);
+    }
+
+    /// Polls a future once, returning its output if it was ready.
+    async fn futures_poll_once<F: std::future::Future + Unpin>(f: F) -> Option<F::Output> {
+        tokio::select! {
+            biased;
+            out = f => Some(out),
+            () = std::future::ready(()) => None,
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

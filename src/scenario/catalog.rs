@@ -34,6 +34,15 @@ impl Catalog for Model {
         seats: u32,
         addon_units: u32,
     ) -> Result<(), String> {
+        let per_seat = plan
+            .and_then(|id| self.plan(id).ok())
+            .is_some_and(|plan| plan.per_seat);
+        if seats != 1 && !per_seat {
+            let plan = plan.unwrap_or("no plan (packs only)");
+            return Err(format!(
+                "`seats = {seats}` has no effect: {plan} is not priced per seat; remove `seats`"
+            ));
+        }
         accounts::account_spec(self, plan, seats, addon_units, 0)
             .map(drop)
             .map_err(|e| e.to_string())

@@ -122,13 +122,40 @@ impl<'a> SourceText<'a> {
         let message = err.message().trim_end().to_string();
         let field = backticked_after(&message, "unknown field `")
             .or_else(|| backticked_after(&message, "missing field `"))
-            .or_else(|| key_before(self.text, offset));
+            .or_else(|| key_before(self.text, offset))
+            .or_else(|| key_at(self.text, offset));
+        let message = plain_message(&message, field.as_deref());
         ScenarioError::Invalid {
             at: Location::at_offset(self.path, self.text, offset),
             field,
             message,
         }
     }
+}
+
+/// The TOML library's words for a person: "expected i64" is a whole number, an integer too
+/// large for one says its limit, and a duplicate key names the key.
+fn plain_message(message: &str, field: Option<&str>) -> String {
+    if message == "duplicate key" {
+        let key = field.unwrap_or("?");
+        return format!("duplicate key `{key}`: it is already set above in the same table");
+    }
+    if message.contains("as i128, expected i64") {
+        return format!(
+            "{}: expected a whole number of at most {}",
+            message.split(" as i128").next().unwrap_or(message),
+            i64::MAX
+        );
+    }
+    message.replace("expected i64", "expected a whole number")
+}
+
+/// The key of the `key = value` line that starts at `offset`.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line = text.get(offset..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 /// The text between `prefix` and the next backtick, if `message` starts with `prefix`.

@@ -109,6 +109,7 @@ mod catalog;
 mod error;
 mod faults;
 mod file;
+pub mod limits;
 mod setup;
 mod steps;
 mod thresholds;
@@ -116,7 +117,7 @@ pub mod trace;
 
 use std::path::Path;
 
-pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS, MAX_ACCOUNTS};
+pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS};
 pub use catalog::Catalog;
 pub use error::{Location, ScenarioError};
 pub use faults::{Fault, FaultSet, StepFaults, UnknownFault};

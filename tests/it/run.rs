@@ -292,33 +292,134 @@ fn steps_on_a_trace_scenario_are_refused() {
     );
 }
 
-#[test]
-fn ctrl_c_stops_cleanly_and_still_writes_the_partial_results() {
-    let out = temp_dir("ctrl-c");
+/// A paced scenario whose generations last a minute of real time, so that a stop must cut
+/// agents' sleeps short to end promptly.
+fn sleepy_scenario(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("sleepy.toml");
+    let text = "vendor = \"aytada\"\n[[accounts]]\ncount = 3\npacks = [\"starter\"]\n\
+                [[workload]]\naction = \"banner\"\n[duration]\nsteps = 30\n\
+                [generation]\nduration_ms = 60000\n[hold]\nttl_ms = 600000\n\
+                [clock]\nmode = \"paced\"\n";
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Starts `run --json` on `scenario`, sends `signal` once the run is under way, and returns
+/// the exit code and the summary it printed.
+fn interrupt(scenario: &Path, out: &Path, signal: &str) -> (Option<i32>, Value) {
     let child = creditsim()
         .arg("run")
-        .arg(scenario("paced"))
+        .arg(scenario)
         .args(["--json", "--out"])
-        .arg(&out)
+        .arg(out)
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // The summary file of an earlier run would mask one that is never written.
+    let _ = std::fs::remove_file(out.join("summary.json"));
+    while !out.join("journal.csv").is_file() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let pid = child.id().to_string();
     let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
+        .args([signal, &pid])
         .status();
     assert!(killed.unwrap().success());
     let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "invariants held over the partial run"
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        panic!("no summary ({e}); stderr: {stderr}")
+    });
+    (output.status.code(), summary)
+}
+
+#[test]
+fn ctrl_c_stops_sleeping_agents_writes_the_partial_results_and_exits_130() {
+    let out = temp_dir("ctrl-c");
+    let (code, summary) = interrupt(&sleepy_scenario(&out), &out, "-INT");
+    assert_eq!(code, Some(130), "{summary}");
     assert_eq!(summary["interrupted"], true, "{summary}");
+    assert_eq!(
+        summary["ok"], true,
+        "invariants held over the partial run: {summary}"
+    );
+    assert!(
+        summary["counts"]["cancelled"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
     let written: Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(written["interrupted"], true);
-    assert!(out.join("journal.csv").is_file());
+    let check = creditsim()
+        .arg("check")
+        .arg(out.join("journal.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "the partial journal is judged clean"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_run_like_ctrl_c_and_exits_143() {
+    let out = temp_dir("sigterm");
+    let (code, summary) = interrupt(&sleepy_scenario(&out), &out, "-TERM");
+    assert_eq!(code, Some(143), "{summary}");
+    assert_eq!(summary["interrupted"], true, "{summary}");
+}
+
+#[test]
+fn an_unchecked_run_is_not_reported_ok() {
+    let out = temp_dir("unchecked");
+    let (code, summary) = run_json(&scenario("aytada"), &["--no-check", "--steps", "50"], &out);
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(summary["ok"], false, "nothing was proved: {summary}");
+    assert_eq!(summary["checked"], false);
+    assert_eq!(summary["invariants"]["I1"], "not checked");
+}
+
+#[test]
+fn a_generated_trace_with_every_fault_replays_the_drawn_runs_journal_byte_for_byte() {
+    let dir = temp_dir("trace-replay");
+    let accounts = "[[accounts]]\ncount = 4\npacks = [\"starter\"]\nagents = 2\n";
+    let drawn = dir.join("drawn.toml");
+    let text = format!(
+        "vendor = \"aytada\"\nseed = 5\n{accounts}[[workload]]\naction = \"banner\"\n\
+         [[workload]]\naction = \"ad\"\nparams = {{ length = \"short\" }}\n\
+         [duration]\nsteps = 300\n[generation]\ndistribution = \"uniform\"\n\
+         min_ms = 100\nmax_ms = 3000\n[hold]\nttl_ms = 60000\n"
+    );
+    std::fs::write(&drawn, text).unwrap();
+    let trace = dir.join("t.csv");
+    let generated = creditsim()
+        .arg("generate")
+        .arg(&drawn)
+        .args(["--faults", "all", "--out"])
+        .arg(&trace)
+        .status();
+    assert!(generated.unwrap().success());
+    let replay = dir.join("replay.toml");
+    let text = format!(
+        "vendor = \"aytada\"\nseed = 5\ntrace = \"t.csv\"\n{accounts}[hold]\nttl_ms = 60000\n"
+    );
+    std::fs::write(&replay, text).unwrap();
+    let journal = |path: &Path, faults: Vec<creditsim::scenario::Fault>, tag: &str| {
+        let out = dir.join(tag);
+        let overrides = Overrides {
+            deterministic: true,
+            faults,
+            out: OutDir::At(out.clone()),
+            ..Overrides::default()
+        };
+        let ran = run_path(path, overrides);
+        assert!(ran.summary.ok, "{tag}: {:?}", ran.violated());
+        std::fs::read(out.join("journal.csv")).unwrap()
+    };
+    let all = creditsim::scenario::Fault::ALL.to_vec();
+    let original = journal(&drawn, all, "drawn");
+    assert_eq!(original, journal(&replay, Vec::new(), "replayed"));
 }

@@ -314,7 +314,10 @@ fn months_spread_the_steps_over_exactly_their_span() {
     );
     let huge = format!("{THREE_LINES}[clock]\nmonths = 100000\n");
     let err = parse(&huge).unwrap_err().to_string();
-    assert!(err.contains("at most 1200 months"), "{err}");
+    assert!(
+        err.contains("at most 1200 (the limit of `months`)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -468,7 +471,7 @@ fn bad_values_get_clear_errors() {
         ),
         (
             format!("{THREE_LINES}[hold]\nttl_ms = \"long\"\n"),
-            "scenarios/x.toml:5:10: field \"ttl_ms\": invalid type: string \"long\", expected i64",
+            "scenarios/x.toml:5:10: field \"ttl_ms\": invalid type: string \"long\", expected a whole number",
         ),
         (
             "vendor = \"aytada\"\n[[accounts]]\ncount = 0\n[[workload]]\naction = \"video\"\n"
@@ -841,5 +844,111 @@ fn generate_writes_a_trace_that_replays_identically() {
     assert_eq!(
         all_steps(&Scenario::load(&replay, None).unwrap()),
         all_steps(&plan)
+    );
+}
+
+/// A scenario that sets `field` to `value`, in the section where the field lives.
+fn with_field(field: &str, value: &str) -> String {
+    let head = "vendor = \"aytada\"\n";
+    let workload = "[[workload]]\naction = \"video\"\n";
+    match field {
+        "count" | "agents" | "seats" | "addon_units" => {
+            format!("{head}[[accounts]]\n{field} = {value}\n{workload}")
+        }
+        "weight" => format!("{head}[[workload]]\naction = \"video\"\nweight = {value}\n"),
+        "steps" | "seconds" => format!("{head}{workload}[duration]\n{field} = {value}\n"),
+        "rate_per_s" => {
+            format!("{head}{workload}[arrival]\nmode = \"open\"\nrate_per_s = {value}\n")
+        }
+        "think_ms" => format!("{head}{workload}[arrival]\nthink_ms = {value}\n"),
+        "duration_ms" => format!("{head}{workload}[generation]\nduration_ms = {value}\n"),
+        "min_ms" => format!(
+            "{head}{workload}[generation]\ndistribution = \"uniform\"\nmin_ms = {value}\n\
+             max_ms = {value}\n"
+        ),
+        "max_ms" => format!(
+            "{head}{workload}[generation]\ndistribution = \"uniform\"\nmin_ms = 0\n\
+             max_ms = {value}\n"
+        ),
+        "mean_ms" => {
+            format!(
+                "{head}{workload}[generation]\ndistribution = \"exponential\"\nmean_ms = {value}\n"
+            )
+        }
+        "ttl_ms" => format!("{head}{workload}[hold]\nttl_ms = {value}\n"),
+        "speedup" => format!("{head}{workload}[clock]\nmode = \"paced\"\nspeedup = {value}\n"),
+        "months" | "start_ms" => format!("{head}{workload}[clock]\n{field} = {value}\n"),
+        other => panic!("no section for {other}: add it here when adding a limit"),
+    }
+}
+
+#[test]
+fn every_limited_field_refuses_negatives_the_largest_integer_and_one_past_its_limit() {
+    for &(field, max) in creditsim::scenario::limits::all() {
+        let past = (max + 1).to_string();
+        for bad in ["-1", &i64::MAX.to_string(), &past] {
+            let err = parse(&with_field(field, bad))
+                .err()
+                .unwrap_or_else(|| panic!("{field} = {bad} was accepted"));
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("field \"{field}\"")),
+                "{field} = {bad}: {text}"
+            );
+        }
+        let past_err = parse(&with_field(field, &past)).err().unwrap().to_string();
+        assert!(
+            past_err.contains(&format!("at most {max}")),
+            "{field}: {past_err}"
+        );
+        let at_limit = parse(&with_field(field, &max.to_string()));
+        assert!(
+            at_limit.is_ok(),
+            "{field} = {max}: {}",
+            at_limit.err().unwrap()
+        );
+        let zero = parse(&with_field(field, "0"));
+        let zero_allowed = [
+            "addon_units",
+            "think_ms",
+            "duration_ms",
+            "min_ms",
+            "max_ms",
+            "start_ms",
+        ];
+        assert_eq!(
+            zero.is_ok(),
+            zero_allowed.contains(&field),
+            "{field} = 0: {zero:?}"
+        );
+    }
+}
+
+#[test]
+fn toml_mistakes_read_plainly() {
+    let twice = format!("{THREE_LINES}[hold]\nttl_ms = 5\nttl_ms = 6\n");
+    let err = parse_err(&twice);
+    assert!(err.contains("duplicate key `ttl_ms`"), "{err}");
+    let huge =
+        "vendor = \"aytada\"\nseed = 99999999999999999999\n[[workload]]\naction = \"video\"\n";
+    let err = parse_err(huge);
+    assert!(
+        err.contains("whole number of at most 9223372036854775807"),
+        "{err}"
+    );
+    let fraction = format!("{THREE_LINES}[hold]\nttl_ms = 1.5\n");
+    assert!(parse_err(&fraction).contains("expected a whole number"));
+}
+
+#[test]
+fn seats_on_a_plan_that_is_not_per_seat_are_refused_not_ignored() {
+    let text = "vendor = \"videodraft\"\n[[accounts]]\nplan = \"pro\"\nseats = 3\n\
+                [[workload]]\naction = \"script\"\n";
+    let err = Scenario::parse(text, Path::new("s.toml"), None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`seats = 3` has no effect") && err.contains("s.toml:3"),
+        "{err}"
     );
 }

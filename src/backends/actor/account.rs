@@ -72,7 +72,7 @@ impl Actor for AccountActor {
         _myself: ActorRef<Self::Msg>,
         args: AccountArgs,
     ) -> Result<AccountState, ActorProcessingErr> {
-        let book = Book::replay(args.account, args.spec, &args.recovery.events())?;
+        let book = args.recovery.rebuild(args.account, args.spec)?;
         Ok(AccountState {
             book,
             recovery: args.recovery,
@@ -129,7 +129,7 @@ impl AccountState {
         debug_assert!(self.scratch.is_empty());
         let outcome = op(&mut self.book, &mut self.scratch);
         if !self.scratch.is_empty() {
-            self.recovery.append(&self.scratch);
+            self.recovery.record(&self.book, &self.scratch);
             self.sink.append(self.book.account(), &mut self.scratch);
         }
         outcome

@@ -1,43 +1,67 @@
 //! `RecoveryLog`: what a restarted account actor rebuilds its `Book` from.
 //!
-//! The account actor copies the events of every operation here before it replies, so that
-//! nothing it acknowledged is lost when it crashes: its successor replays them. Events are
-//! stored in fixed-size segments rather than one growing `Vec`, so that a hot account with
-//! millions of events never copies its whole history when it grows.
+//! The account actor records every operation's events here before it replies, so that
+//! nothing it acknowledged is lost when it crashes: its successor replays them. Keeping every
+//! event made memory grow with the run's length (about 0.7 KB per step), so the log keeps a
+//! snapshot of the book and only the events after it: once the tail is longer than the book
+//! is large (in idempotency records, at least `MIN_TAIL_EVENTS`), the actor hands over a copy
+//! of its book and the tail starts again. Copying the book then costs at most about one
+//! record per event, and the log never holds more than about twice the book.
 
 use std::sync::{Mutex, MutexGuard};
 
-use crate::chunked::Chunked;
-use crate::ledger::Event;
+use crate::ledger::{AccountId, AccountSpec, Book, Event, ReplayError};
 
-/// Events per segment: large enough that segment bookkeeping is negligible, small enough that
-/// starting a new one costs little.
-const SEGMENT_EVENTS: usize = 4096;
+/// The shortest tail worth a snapshot: small books are copied rarely too.
+const MIN_TAIL_EVENTS: usize = 4096;
 
-/// One account's events, in `seq` order.
+/// One account's snapshot and the events since it.
+#[derive(Debug, Default)]
+struct Saved {
+    snapshot: Option<Book>,
+    tail: Vec<Event>,
+}
+
+/// One account's recovery state.
 #[derive(Debug, Default)]
 pub struct RecoveryLog {
-    events: Mutex<Chunked<Event, SEGMENT_EVENTS>>,
+    saved: Mutex<Saved>,
 }
 
 impl RecoveryLog {
-    /// Appends copies of `events`.
-    pub fn append(&self, events: &[Event]) {
-        let mut stored = self.lock();
-        for event in events {
-            stored.push(event.clone());
+    /// Records the events of one operation of `book` (already applied to it), and takes a
+    /// snapshot of `book` when the tail has grown past it.
+    pub fn record(&self, book: &Book, events: &[Event]) {
+        let mut saved = self.lock();
+        saved.tail.extend_from_slice(events);
+        if saved.tail.len() >= MIN_TAIL_EVENTS.max(book.key_records_len()) {
+            saved.snapshot = Some(book.clone());
+            saved.tail.clear();
         }
     }
 
-    /// A copy of every event, for replay after a crash.
-    pub fn events(&self) -> Vec<Event> {
-        self.lock().iter_from(0).cloned().collect()
+    /// The book as of the last recorded event: the snapshot with the tail replayed on it,
+    /// or a fresh book from `spec` replaying everything when there is no snapshot yet.
+    pub fn rebuild(&self, account: AccountId, spec: AccountSpec) -> Result<Book, ReplayError> {
+        let saved = self.lock();
+        let mut book = match &saved.snapshot {
+            Some(snapshot) => snapshot.clone(),
+            None => Book::new(account, spec),
+        };
+        book.replay_more(&saved.tail)?;
+        Ok(book)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Chunked<Event, SEGMENT_EVENTS>> {
-        // A poisoned lock means a thread panicked while appending; every pushed event is
-        // whole, so keep using it.
-        self.events
+    /// How many events the log holds beside its snapshot, to show that memory is bounded.
+    #[cfg(test)]
+    pub fn tail_len(&self) -> usize {
+        self.lock().tail.len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Saved> {
+        // A poisoned lock means a thread panicked while recording; every event is pushed
+        // whole and a snapshot is replaced whole, so keep using it.
+        self.saved
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -46,29 +70,56 @@ impl RecoveryLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::EventKind;
+    use crate::ledger::{CommitRequest, GrantRequest, LotSource, ReserveRequest, TimeMs};
 
-    fn event(seq: u64) -> Event {
-        let kind = EventKind::Expired {
+    fn spec() -> AccountSpec {
+        AccountSpec {
+            key_retention_ms: 10,
+            ..AccountSpec::default()
+        }
+    }
+
+    /// Drives a book through `cycles` reserve→commit cycles, recording each operation.
+    fn drive(book: &mut Book, log: &RecoveryLog, cycles: u64) {
+        let grant = GrantRequest {
+            key: "pack".into(),
             pool: "credits".into(),
-            lot: 0,
-            credits: seq,
+            credits: u64::MAX / 4,
+            source: LotSource::Pack,
+            expires_at_ms: None,
+            priority: 0,
         };
-        Event {
-            account: 0,
-            seq,
-            at_ms: 0,
-            kind,
+        let events = book.grant(&grant, 0).events;
+        log.record(book, &events);
+        for n in 0..cycles {
+            let now: TimeMs = n;
+            let key = smol_str::format_smolstr!("k{n}");
+            let reserve = ReserveRequest {
+                key: key.clone(),
+                pool: "credits".into(),
+                action: "image".into(),
+                credits: 3,
+                ttl_ms: 1_000,
+            };
+            let events = book.reserve(&reserve, now).events;
+            log.record(book, &events);
+            let events = book.commit(&CommitRequest { key, credits: 2 }, now).events;
+            log.record(book, &events);
         }
     }
 
     #[test]
-    fn events_read_back_in_order_across_segments() {
-        let log = RecoveryLog::default();
-        let total = SEGMENT_EVENTS as u64 * 2 + 7;
-        let events: Vec<Event> = (0..total).map(event).collect();
-        log.append(&events[..5]);
-        log.append(&events[5..]);
-        assert_eq!(log.events(), events);
+    fn the_rebuilt_book_equals_the_live_one_and_the_tail_stays_short() {
+        for cycles in [0, 10, 5_000, 20_000] {
+            let (log, mut book) = (RecoveryLog::default(), Book::new(3, spec()));
+            drive(&mut book, &log, cycles);
+            let rebuilt = log.rebuild(3, spec()).unwrap();
+            assert_eq!(rebuilt, book, "{cycles} cycles");
+            assert!(
+                log.tail_len() < MIN_TAIL_EVENTS,
+                "{cycles}: {}",
+                log.tail_len()
+            );
+        }
     }
 }

@@ -49,7 +49,7 @@ impl NaiveBook {
         let mut events = Vec::new();
         for recurring in &spec.recurring {
             let req = GrantRequest {
-                key: smol_str::format_smolstr!("renew:{}:0", recurring.label),
+                key: smol_str::format_smolstr!("{RENEWAL_KEY_PREFIX}{}:0", recurring.label),
                 pool: recurring.pool.clone(),
                 credits: recurring.credits,
                 source: recurring.source,

@@ -52,9 +52,6 @@ fn open_hold<'r>(
     Ok(hold)
 }
 
-/// The key prefix reserved for scheduled grants: `renew:<label>:<k>`.
-pub(crate) const RENEW_PREFIX: &str = "renew:";
-
 impl Book {
     /// Applies one event, or says why it does not fit this book.
     pub(super) fn apply(&mut self, event: &Event) -> Result<(), String> {
@@ -168,7 +165,7 @@ impl Book {
         if lot.id != self.next_lot {
             return Err(format!("expected lot {}", self.next_lot));
         }
-        if key.starts_with(RENEW_PREFIX) {
+        if key.starts_with(RENEWAL_KEY_PREFIX) {
             let index = self.scheduled_index(key, at_ms, pool, lot.expires_at_ms)?;
             let next = self.renewals[index].next + 1;
             let grant = &self.spec.recurring[index];
@@ -204,7 +201,7 @@ impl Book {
         pool: &str,
         expires_at_ms: Option<TimeMs>,
     ) -> Result<usize, String> {
-        let rest = &key[RENEW_PREFIX.len()..];
+        let rest = &key[RENEWAL_KEY_PREFIX.len()..];
         let (label, k) = rest.rsplit_once(':').ok_or("malformed renewal key")?;
         let k: u64 = k.parse().map_err(|_| "malformed renewal number")?;
         let index = (0..self.spec.recurring.len())

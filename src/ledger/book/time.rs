@@ -2,7 +2,6 @@
 //! and scheduled grants — and the low-balance warnings those changes raise.
 
 use super::Book;
-use super::apply::RENEW_PREFIX;
 use super::pools::PoolId;
 use crate::ledger::calendar::add_months;
 use crate::ledger::*;
@@ -180,7 +179,7 @@ impl Book {
                 .map_or(0, |p| p.totals.granted);
             let fits = granted.checked_add(grant.credits).is_some();
             let kind = EventKind::Granted {
-                key: smol_str::format_smolstr!("{RENEW_PREFIX}{}:{k}", grant.label),
+                key: smol_str::format_smolstr!("{RENEWAL_KEY_PREFIX}{}:{k}", grant.label),
                 lot: self.next_lot,
                 pool: grant.pool.clone(),
                 source: grant.source,

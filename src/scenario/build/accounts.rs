@@ -6,12 +6,11 @@ use toml::Spanned;
 use super::values::*;
 use crate::scenario::error::{ScenarioError, SourceText};
 use crate::scenario::file::RawAccounts;
+use crate::scenario::limits::{MAX_ACCOUNTS, MAX_AGENTS, MAX_PACKS};
 use crate::scenario::setup::{AccountSetup, AgentSetup};
 
 /// Accounts created when a scenario has no `[[accounts]]`.
 pub const DEFAULT_ACCOUNTS: u32 = 10;
-/// The most accounts, and separately the most agents, one scenario may ask for.
-pub const MAX_ACCOUNTS: u64 = 10_000_000;
 
 pub(super) fn accounts(
     src: SourceText<'_>,
@@ -30,9 +29,13 @@ pub(super) fn accounts(
         let total = (accounts.len() as u64).saturating_add(count);
         let agent_total =
             (agents.len() as u64).saturating_add(count.saturating_mul(u64::from(template.agents)));
-        if total > MAX_ACCOUNTS || agent_total > MAX_ACCOUNTS {
-            let message = format!("expected at most {MAX_ACCOUNTS} accounts and agents in all");
+        if total > MAX_ACCOUNTS {
+            let message = format!("expected at most {MAX_ACCOUNTS} accounts in all, got {total}");
             return Err(src.error(group.span(), "count", message));
+        }
+        if agent_total > MAX_AGENTS {
+            let message = format!("expected at most {MAX_AGENTS} agents in all, got {agent_total}");
+            return Err(src.error(group.span(), "agents", message));
         }
         for _ in 0..count {
             push_account(&mut accounts, &mut agents, template.clone());
@@ -46,7 +49,7 @@ fn push_account(
     agents: &mut Vec<AgentSetup>,
     mut a: AccountSetup,
 ) {
-    // Both lengths are below MAX_ACCOUNTS, which fits in u32.
+    // Both lengths are below MAX_ACCOUNTS and MAX_AGENTS, which fit in u32.
     a.id = accounts.len() as u32;
     for _ in 0..a.agents {
         agents.push(AgentSetup {
@@ -87,6 +90,13 @@ fn account_group(
         fit_u32(src, v, "addon_units", n)
     })?;
     let agents = opt(raw.agents.as_ref(), 1, |v| positive_u32(src, v, "agents"))?;
+    if let Some(packs) = raw.packs.as_ref().filter(|packs| packs.len() > MAX_PACKS) {
+        let message = format!(
+            "expected at most {MAX_PACKS} packs per account, got {}",
+            packs.len()
+        );
+        return Err(src.error(packs[MAX_PACKS].span(), "packs", message));
+    }
     let plan = raw.plan.as_ref().map(|p| p.get_ref().clone());
     let packs = raw
         .packs

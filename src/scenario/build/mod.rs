@@ -27,7 +27,7 @@ use accounts::accounts;
 use steps::{drawn_steps, params, traced_steps};
 use values::*;
 
-pub use accounts::{DEFAULT_ACCOUNTS, MAX_ACCOUNTS};
+pub use accounts::DEFAULT_ACCOUNTS;
 pub use steps::DEFAULT_STEPS;
 
 /// Hold ttl when a scenario has no `[hold]`, virtual ms.
@@ -46,12 +46,19 @@ pub(crate) fn build(
     let vendor = resolve_vendor(src, &raw.vendor)?;
     let catalog = catalog.unwrap_or(&vendor);
     let name = match &raw.name {
-        Some(name) if name.get_ref().trim().is_empty() => {
-            return Err(src.error(name.span(), "name", "expected a non-empty name"));
+        Some(name) if !is_folder_name(name.get_ref()) => {
+            let message = format!("{NAME_RULE}, got \"{}\"", name.get_ref());
+            return Err(src.error(name.span(), "name", message));
         }
         Some(name) => name.get_ref().clone(),
         None => file_stem(src.path),
     };
+    if !is_folder_name(&name) {
+        let message = format!(
+            "the file's name \"{name}\" cannot name a results folder; set `name` ({NAME_RULE})"
+        );
+        return Err(src.error_at_start(message));
+    }
     let seed = match (seed_override, &raw.seed) {
         (Some(seed), _) => seed,
         (None, Some(seed)) => non_negative(src, seed, "seed")?,
@@ -181,6 +188,17 @@ fn resolve_vendor(src: SourceText<'_>, spec: &Spanned<String>) -> Result<Model, 
 /// `path` as written in the scenario, resolved against the scenario's directory.
 pub(super) fn relative_to(scenario: &Path, path: &str) -> PathBuf {
     scenario.parent().unwrap_or(Path::new("")).join(path)
+}
+
+/// What a scenario's name may be: it names its results folder, `results/<name>-<seed>/`, so
+/// it must stay inside `results/` and be a plain word on every file system.
+const NAME_RULE: &str = "expected 1 to 64 letters, digits, '-', '_' or '.', not starting with \
+                         '.' or '-'";
+
+fn is_folder_name(name: &str) -> bool {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let first_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    first_ok && name.len() <= 64 && name.chars().all(plain)
 }
 
 fn file_stem(path: &Path) -> String {

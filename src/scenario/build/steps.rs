@@ -12,6 +12,7 @@ use crate::scenario::catalog::Catalog;
 use crate::scenario::error::{ScenarioError, SourceText};
 use crate::scenario::faults::{DEFAULT_FAILURE_PROBABILITY, Fault, FaultSet};
 use crate::scenario::file::*;
+use crate::scenario::limits::{MAX_STEPS, MAX_WORKLOAD_ENTRIES};
 use crate::scenario::setup::*;
 use crate::scenario::steps::{Workload, WorkloadEntry};
 use crate::scenario::trace;
@@ -34,10 +35,22 @@ pub(super) fn drawn_steps(
     entries: &[Spanned<RawWorkload>],
 ) -> Result<Steps, ScenarioError> {
     let generation = raw.generation.as_ref().map(|g| g.get_ref());
+    let arrival = arrival(src, raw.arrival.as_ref())?;
+    let duration = duration(src, raw.duration.as_ref())?;
+    if let (Arrival::Open { rate_per_s }, RunDuration::Seconds(seconds)) = (arrival, duration)
+        && rate_per_s.saturating_mul(seconds) > MAX_STEPS
+    {
+        let span = raw.duration.as_ref().map_or(0..0, |d| d.span());
+        let message = format!(
+            "rate_per_s × seconds is {} steps; expected at most {MAX_STEPS}",
+            rate_per_s.saturating_mul(seconds)
+        );
+        return Err(src.error(span, "seconds", message));
+    }
     Ok(Steps {
         source: StepSource::Workload(Arc::new(workload(src, entries)?)),
-        arrival: arrival(src, raw.arrival.as_ref())?,
-        duration: duration(src, raw.duration.as_ref())?,
+        arrival,
+        duration,
         generation: generation_time(src, generation)?,
         faults: faults(src, generation, raw.faults.as_ref().map(|f| f.get_ref()))?,
     })
@@ -79,6 +92,13 @@ fn workload(
     src: SourceText<'_>,
     entries: &[Spanned<RawWorkload>],
 ) -> Result<Workload, ScenarioError> {
+    if entries.len() > MAX_WORKLOAD_ENTRIES {
+        let message = format!(
+            "expected at most {MAX_WORKLOAD_ENTRIES} [[workload]] entries, got {}",
+            entries.len()
+        );
+        return Err(src.error(entries[MAX_WORKLOAD_ENTRIES].span(), "workload", message));
+    }
     let mut mix = Vec::with_capacity(entries.len());
     for entry in entries {
         let raw = entry.get_ref();

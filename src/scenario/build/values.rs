@@ -3,6 +3,7 @@
 use toml::Spanned;
 
 use crate::scenario::error::{ScenarioError, SourceText};
+use crate::scenario::limits;
 
 pub(super) fn opt<T>(
     value: Option<&Spanned<i64>>,
@@ -18,13 +19,31 @@ pub(super) fn positive(
     field: &str,
 ) -> Result<u64, ScenarioError> {
     let n = *v.get_ref();
-    u64::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
+    let positive = u64::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
         src.error(
             v.span(),
             field,
             format!("expected a positive integer, got {n}"),
         )
-    })
+    })?;
+    within_limit(src, v, field, positive)
+}
+
+/// Refuses a value past its field's documented limit (`scenario::limits`).
+fn within_limit(
+    src: SourceText<'_>,
+    v: &Spanned<i64>,
+    field: &str,
+    n: u64,
+) -> Result<u64, ScenarioError> {
+    match limits::max_of(field) {
+        Some(max) if n > max => Err(src.error(
+            v.span(),
+            field,
+            format!("expected at most {max} (the limit of `{field}`), got {n}"),
+        )),
+        _ => Ok(n),
+    }
 }
 
 pub(super) fn positive_u32(
@@ -57,13 +76,14 @@ pub(super) fn non_negative(
     field: &str,
 ) -> Result<u64, ScenarioError> {
     let n = *v.get_ref();
-    u64::try_from(n).map_err(|_| {
+    let n = u64::try_from(n).map_err(|_| {
         src.error(
             v.span(),
             field,
             format!("expected an integer of 0 or more, got {n}"),
         )
-    })
+    })?;
+    within_limit(src, v, field, n)
 }
 
 pub(super) fn probability(
