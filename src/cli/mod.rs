@@ -69,6 +69,10 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
         cause.is::<WriteError>()
             || matches!(cause.downcast_ref::<RunError>(), Some(RunError::Journal(_)))
             || matches!(cause.downcast_ref::<ClaimError>(), Some(ClaimError::Io(_)))
+            || matches!(
+                cause.downcast_ref::<creditsim::bench::BaselineError>(),
+                Some(creditsim::bench::BaselineError::Write { .. })
+            )
     });
     if io { Outcome::EXIT_IO } else { EXIT_BAD_INPUT }
 }
