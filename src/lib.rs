@@ -24,11 +24,14 @@
 //! - [`sim`]: the economics engine: personas over virtual months, calling `Book`
 //!   directly, sharded over cores, with money, purchases and breakage.
 //! - [`report`]: summaries for people and machines, result files, thresholds, and the
-//!   outcome that maps to an exit code.
+//!   outcome that maps to an exit code; comparing one result with another.
+//! - [`bench`]: the benchmark suite (`creditsim bench`): each figure beside its floor,
+//!   repeated, with a noise-free instruction count, and baselines to judge against.
 
 pub mod accounts;
 pub mod audit;
 pub mod backends;
+pub mod bench;
 pub mod check;
 mod chunked;
 mod fastmap;

@@ -1,9 +1,12 @@
 //! Argument definitions (clap derive) and dispatch to one module per command.
 
 mod audit;
+mod bench;
 mod check;
+mod compare;
 mod economics;
 mod generate;
+mod judge;
 mod quote;
 mod run;
 mod sweep;
@@ -26,7 +29,9 @@ pub const EXIT_BAD_INPUT: u8 = Outcome::EXIT_BAD_INPUT;
 /// Simulate and load-test usage-credit billing.
 ///
 /// Exit codes: 0 all invariants held; 1 an invariant was violated (for `audit`: a claim
-/// failed); 2 bad input or usage; 3 a threshold set by the scenario was breached.
+/// failed); 2 bad input or usage; 3 a threshold set by the scenario was breached; 4
+/// (`bench`, `compare`) a metric regressed against its baseline; 5 results could not be
+/// written; 130 and 143 the run was stopped by Ctrl-C or SIGTERM.
 #[derive(Debug, Parser)]
 #[command(name = "creditsim", version, about, long_about)]
 pub struct Cli {
@@ -58,6 +63,11 @@ pub enum Command {
     /// Run a scenario over a range of seeds, deterministically and over all cores, and list
     /// the failing seeds with the command that replays each.
     Sweep(sweep::Args),
+    /// Run the benchmark suite with its floors; save it as a baseline or judge it against
+    /// one (exit 4 on a regression).
+    Bench(bench::Args),
+    /// Judge one result file (summary.json, economics.json, a bench report) against another.
+    Compare(compare::Args),
 }
 
 /// The exit code of a command that failed: 5 when results could not be written (the disk,
@@ -69,6 +79,10 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
         cause.is::<WriteError>()
             || matches!(cause.downcast_ref::<RunError>(), Some(RunError::Journal(_)))
             || matches!(cause.downcast_ref::<ClaimError>(), Some(ClaimError::Io(_)))
+            || matches!(
+                cause.downcast_ref::<creditsim::bench::BaselineError>(),
+                Some(creditsim::bench::BaselineError::Write { .. })
+            )
     });
     if io { Outcome::EXIT_IO } else { EXIT_BAD_INPUT }
 }
@@ -85,5 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Economics(args) => economics::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use creditsim::backends::{DatabaseOptions, LedgerKind, postgres};
-use creditsim::report::{Outcome, ResultsDir, Summary, render_summary, write_results};
+use creditsim::report::{
+    Outcome, ResultsDir, Summary, check_thresholds, render_summary, write_results,
+};
 use creditsim::runner::{self, OutDir, Overrides, RunConfig};
 use creditsim::scenario::Fault;
 
@@ -86,6 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let (name, seed) = (&config.scenario.name, config.scenario.seed);
         config.database.schema = Some(postgres::run_schema_name(name, seed));
     }
+    check_thresholds(&config)?;
     let _held = config
         .out_dir
         .as_deref()

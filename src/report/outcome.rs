@@ -28,6 +28,8 @@ impl Outcome {
     pub const EXIT_BAD_INPUT: u8 = 2;
     /// Exit code: a threshold that the scenario sets was breached.
     pub const EXIT_THRESHOLD: u8 = 3;
+    /// Exit code of `bench` and `compare`: a gated metric regressed against the baseline.
+    pub const EXIT_REGRESSION: u8 = 4;
     /// Exit code: the results could not be written (a full disk, a folder without write
     /// permission): not the input's fault. The message names the file.
     pub const EXIT_IO: u8 = 5;

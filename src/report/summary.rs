@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::thresholds::{Breach, Observed, breaches};
-use crate::check::{Invariant, InvariantSummary, Verdict, Violation};
+use super::metrics::{Metrics, flatten};
+use super::thresholds::{Breach, breaches, check_metrics_exist};
+use crate::check::{Checker, Invariant, InvariantSummary, Verdict, Violation};
 use crate::ledger::{BackendStats, PoolTotals};
-use crate::runner::{Count, Op, RunConfig, RunResult};
+use crate::runner::{Count, Counters, Op, RunConfig, RunResult, SinkCounts};
+use crate::scenario::ScenarioError;
 
 /// Latency percentiles in microseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -54,10 +56,12 @@ pub struct Throughput {
 pub struct BreachReport {
     /// The threshold's name in the scenario.
     pub threshold: String,
+    /// The metric it bounds (its path in the summary).
+    pub metric: String,
     /// The limit set.
     pub limit: f64,
-    /// What the run measured.
-    pub observed: f64,
+    /// What the run measured; `null` when it reported no such metric.
+    pub observed: Option<f64>,
     /// One line for people.
     pub message: String,
 }
@@ -96,12 +100,16 @@ pub struct Summary {
     pub counts: BTreeMap<&'static str, u64>,
     /// What the backend counted about itself (restarts, retries, errors).
     pub backend: BackendStats,
+    /// Insufficient reserves divided by steps (0 when there were none).
+    pub insufficient_ratio: f64,
     /// Credits per pool: granted, charged, expired, remaining, held.
     pub credits: BTreeMap<String, PoolTotals>,
     /// Per invariant: "held", "violated" or "not checked".
     pub invariants: BTreeMap<String, &'static str>,
     /// Each violated invariant in brief: count, first, worst and last.
     pub violation_summaries: Vec<InvariantSummary>,
+    /// Per invariant, how many violations were found (0 when unchecked).
+    pub violations_by_invariant: BTreeMap<String, u64>,
     /// The violations found (capped; see `violations_total`).
     pub violations: Vec<Violation>,
     /// How many violations there were in all.
@@ -157,12 +165,9 @@ impl RunLabels {
 impl Summary {
     /// Summarizes a run of `config` and checks it against the scenario's thresholds.
     pub fn new(config: &RunConfig, result: &RunResult) -> Summary {
-        let labels = RunLabels::of(config);
-        let thresholds = &config.scenario.thresholds;
-        let histograms = &result.latency;
         let latency_by_op_us: BTreeMap<_, _> = Op::ALL
             .iter()
-            .map(|op| (op.name(), Percentiles::of(&histograms[*op as usize])))
+            .map(|op| (op.name(), Percentiles::of(&result.latency[*op as usize])))
             .collect();
         let elapsed_s = result.elapsed_s.max(1e-9);
         let get = |count| result.counters.get(count);
@@ -170,27 +175,11 @@ impl Summary {
             cycles_per_s: get(Count::Committed) as f64 / elapsed_s,
             steps_per_s: get(Count::Steps) as f64 / elapsed_s,
         };
-        let mut counts: BTreeMap<&'static str, u64> =
-            Count::ALL.iter().map(|c| (c.name(), get(*c))).collect();
-        counts.insert("events", result.sink.events);
-        counts.insert("warnings", result.sink.warnings);
-        counts.insert("timed_out", result.sink.timed_out);
-        counts.insert(
-            "restarts",
-            result.backend.get("restarts").copied().unwrap_or(0),
-        );
-        let observed = Observed {
-            reserve_p99_us: latency_by_op_us["reserve"].p99,
-            commit_p99_us: latency_by_op_us["commit"].p99,
-            cycles_per_s: throughput.cycles_per_s,
-            steps_per_s: throughput.steps_per_s,
-            insufficient_ratio: get(Count::Insufficient) as f64 / get(Count::Steps).max(1) as f64,
-        };
         let verdict = result.verdict.as_ref();
-        Summary {
+        let mut summary = Summary {
             ok: verdict.is_some_and(Verdict::ok) && result.stalled.is_none(),
             checked: verdict.is_some(),
-            labels,
+            labels: RunLabels::of(config),
             interrupted: result.interrupted,
             stalled: result.stalled.map(|stall| StallReport {
                 agent: stall.agent,
@@ -202,19 +191,96 @@ impl Summary {
             throughput,
             latency_us: latency_by_op_us["reserve"],
             latency_by_op_us,
-            counts,
+            counts: counts(result),
+            insufficient_ratio: get(Count::Insufficient) as f64 / get(Count::Steps).max(1) as f64,
             backend: result.backend.clone(),
-            credits: result.credits.clone(),
+            credits: every_pool(config, &result.credits),
             invariants: invariant_states(verdict),
             violation_summaries: verdict.map(|v| v.summaries.clone()).unwrap_or_default(),
+            violations_by_invariant: violations_by_invariant(verdict),
             violations: verdict.map(|v| v.violations.clone()).unwrap_or_default(),
             violations_total: verdict.map_or(0, |v| v.violations_total),
-            thresholds: breaches(thresholds, &observed)
-                .iter()
-                .map(breach_report)
-                .collect(),
-        }
+            thresholds: Vec::new(),
+        };
+        let breached = breaches(&config.scenario.thresholds, &summary.metrics());
+        summary.thresholds = breached.iter().map(breach_report).collect();
+        summary
     }
+
+    /// Every number the summary reports, named by its path in `summary.json`: what
+    /// thresholds bound and `compare` judges.
+    pub fn metrics(&self) -> Metrics {
+        flatten(&serde_json::to_value(self).expect("a summary always serializes"))
+    }
+
+    /// The metrics that any run of `config` reports, whatever happens in it (those that
+    /// appear only sometimes, such as a stall's, are not among them).
+    pub fn reported_metrics(config: &RunConfig) -> Metrics {
+        Summary::new(config, &nothing_ran(config)).metrics()
+    }
+}
+
+/// Refuses thresholds on metrics that a run of `config` does not report (exit 2 before the
+/// run, rather than a breach after it).
+pub fn check_thresholds(config: &RunConfig) -> Result<(), ScenarioError> {
+    check_metrics_exist(
+        &config.scenario.thresholds,
+        &Summary::reported_metrics(config),
+    )
+}
+
+/// A run in which nothing happened, to learn which metrics a summary always has.
+fn nothing_ran(config: &RunConfig) -> RunResult {
+    let histogram = || Histogram::new(3).expect("3 significant figures are valid");
+    RunResult {
+        elapsed_s: 0.0,
+        interrupted: false,
+        stalled: None,
+        counters: Counters::default(),
+        sink: SinkCounts::default(),
+        latency: [histogram(), histogram(), histogram()],
+        verdict: config.online_check.then(|| Checker::new().finish()),
+        backend: BackendStats::new(),
+        credits: BTreeMap::new(),
+        virtual_start_ms: 0,
+        virtual_end_ms: 0,
+    }
+}
+
+/// Outcome and event counts.
+fn counts(result: &RunResult) -> BTreeMap<&'static str, u64> {
+    let mut counts: BTreeMap<&'static str, u64> = (Count::ALL.iter())
+        .map(|c| (c.name(), result.counters.get(*c)))
+        .collect();
+    counts.insert("events", result.sink.events);
+    counts.insert("warnings", result.sink.warnings);
+    counts.insert("timed_out", result.sink.timed_out);
+    counts.insert(
+        "restarts",
+        result.backend.get("restarts").copied().unwrap_or(0),
+    );
+    counts
+}
+
+/// The run's credit totals, with every pool of the vendor listed (untouched ones at zero),
+/// so that a summary always has the same credit metrics.
+fn every_pool(
+    config: &RunConfig,
+    credits: &BTreeMap<String, PoolTotals>,
+) -> BTreeMap<String, PoolTotals> {
+    let mut all = credits.clone();
+    for pool in config.scenario.vendor.pools() {
+        all.entry(pool.id.clone()).or_default();
+    }
+    all
+}
+
+/// Violations counted per invariant, every invariant listed (all zero when unchecked).
+fn violations_by_invariant(verdict: Option<&Verdict>) -> BTreeMap<String, u64> {
+    let count = |invariant| verdict.and_then(|v| v.counts.get(invariant).copied());
+    (Invariant::ALL.iter())
+        .map(|invariant| (invariant.to_string(), count(invariant).unwrap_or(0)))
+        .collect()
 }
 
 fn invariant_states(verdict: Option<&Verdict>) -> BTreeMap<String, &'static str> {
@@ -233,7 +299,8 @@ fn invariant_states(verdict: Option<&Verdict>) -> BTreeMap<String, &'static str>
 
 fn breach_report(breach: &Breach) -> BreachReport {
     BreachReport {
-        threshold: breach.threshold.to_string(),
+        threshold: breach.threshold.clone(),
+        metric: breach.metric.clone(),
         limit: breach.limit,
         observed: breach.observed,
         message: breach.to_string(),

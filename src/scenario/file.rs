@@ -135,7 +135,6 @@ pub(crate) struct RawClock {
     pub start_ms: Option<Spanned<i64>>,
 }
 
-/// `[thresholds]`.
 /// `[clock] mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -146,14 +145,70 @@ pub(crate) enum ClockModeName {
     Paced,
 }
 
+/// `[thresholds]`: shorthand keys with a number, or the `max` and `min` tables whose
+/// nested keys spell a metric's path. Which keys exist is checked in `build`, where the
+/// error can list what is accepted.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawThresholds {
-    pub reserve_p99_us: Option<Spanned<i64>>,
-    pub commit_p99_us: Option<Spanned<i64>>,
-    pub min_cycles_per_s: Option<Spanned<f64>>,
-    pub min_steps_per_s: Option<Spanned<f64>>,
-    pub max_insufficient_ratio: Option<Spanned<f64>>,
+#[serde(transparent)]
+pub(crate) struct RawThresholds(pub BTreeMap<String, Spanned<RawLimit>>);
+
+/// A value under `[thresholds]`: a number, or a table of further keys (`max.counts` in
+/// `max.counts.insufficient = 10`), or something else, kept by its kind for the error.
+#[derive(Debug)]
+pub(crate) enum RawLimit {
+    Integer(i64),
+    Float(f64),
+    Table(BTreeMap<String, Spanned<RawLimit>>),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for RawLimit {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RawLimit, D::Error> {
+        deserializer.deserialize_any(LimitVisitor)
+    }
+}
+
+struct LimitVisitor;
+
+impl<'de> Visitor<'de> for LimitVisitor {
+    type Value = RawLimit;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a table of limits")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawLimit, E> {
+        Ok(RawLimit::Integer(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawLimit, E> {
+        Ok(i64::try_from(v).map_or(RawLimit::Float(v as f64), RawLimit::Integer))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawLimit, E> {
+        Ok(RawLimit::Float(v))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<RawLimit, E> {
+        Ok(RawLimit::Other("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawLimit, E> {
+        Ok(RawLimit::Other("a boolean"))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawLimit, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(RawLimit::Other("an array"))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawLimit, A::Error> {
+        let mut table = BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, Spanned<RawLimit>>()? {
+            table.insert(key, value);
+        }
+        Ok(RawLimit::Table(table))
+    }
 }
 
 /// `[faults]`: per-step probabilities.

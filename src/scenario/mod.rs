@@ -74,11 +74,11 @@
 //! start_ms = 0             # virtual start, ms since the Unix epoch (default 0: 1970-01-01)
 //!
 //! [thresholds]             # optional; a breach makes `run` exit 3
-//! reserve_p99_us = 2000
-//! commit_p99_us = 2000
-//! min_cycles_per_s = 1000
-//! min_steps_per_s = 1000
-//! max_insufficient_ratio = 0.5
+//! max.latency_by_op_us.reserve.p99 = 2000  # any number `run --json` reports, by its path
+//! max.violations_total = 0                 # correctness counts too
+//! min.throughput.steps_per_s = 1000
+//! # Shorthands: reserve_p99_us, commit_p99_us (max), min_cycles_per_s, min_steps_per_s,
+//! # max_insufficient_ratio. A limit on a metric that does not exist is an error.
 //!
 //! [faults]                 # per-step probabilities, default 0
 //! slow_generation = 0.0    # the generation outlives the hold ttl (lasts 2 × ttl_ms)
@@ -139,7 +139,7 @@ pub use setup::{
     Scenario, StepSource,
 };
 pub use steps::{Step, StepGen, Workload, WorkloadEntry};
-pub use thresholds::Thresholds;
+pub use thresholds::{Bound, SHORTHANDS, Shorthand, ShorthandValue, Threshold, Thresholds};
 pub use trace::Trace;
 
 /// An agent's id. Agents are numbered densely from 0 within a run.

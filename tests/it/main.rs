@@ -2,9 +2,11 @@
 
 mod actor;
 mod audit;
+mod bench;
 mod check;
 mod cli_check;
 mod cli_pricing;
+mod compare;
 mod economics;
 mod faults;
 mod journal;
@@ -18,3 +20,4 @@ mod scenario;
 mod support;
 mod sweep;
 mod tamper;
+mod thresholds;

@@ -382,8 +382,10 @@ cycle_boundary = 0.1
     assert_eq!(plan.clock.months, Some(12));
     assert_eq!(plan.clock.end_ms(), add_months(3, 12));
     assert_eq!(plan.clock.start_ms, 3);
-    assert_eq!(plan.thresholds.min_steps_per_s, Some(13.5));
-    assert_eq!(plan.thresholds.max_insufficient_ratio, Some(0.25));
+    let limit = |written| plan.thresholds.get(written).map(|t| t.limit);
+    assert_eq!(limit("min_steps_per_s"), Some(13.5));
+    assert_eq!(limit("max_insufficient_ratio"), Some(0.25));
+    assert_eq!(plan.thresholds.limits.len(), 5);
     assert_eq!(plan.faults.enabled().len(), 8);
     assert_eq!(plan.faults.probability(Fault::GenerationFailure), 0.5);
     let steps = all_steps(&plan);

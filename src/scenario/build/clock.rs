@@ -1,14 +1,16 @@
 //! `[clock]` (virtual or paced time, months, the start) and `[thresholds]`.
 
+use std::collections::BTreeMap;
+
 use toml::Spanned;
 
 use super::steps::Steps;
 use super::values::*;
 use crate::ledger::calendar;
-use crate::scenario::error::{ScenarioError, SourceText};
-use crate::scenario::file::{ClockModeName, RawClock, RawThresholds};
+use crate::scenario::error::{Location, ScenarioError, SourceText};
+use crate::scenario::file::{ClockModeName, RawClock, RawLimit, RawThresholds};
 use crate::scenario::setup::{Arrival, ClockMode, ClockSetup, RunDuration};
-use crate::scenario::thresholds::Thresholds;
+use crate::scenario::thresholds::{Bound, SHORTHANDS, ShorthandValue, Threshold, Thresholds};
 
 /// The clock. Virtual time is the default; paced time is the default for open arrival
 /// (whose rate is per real second) and whenever `speedup` is set. Months need a way to
@@ -113,25 +115,124 @@ fn paced_mode(
     })
 }
 
+/// `[thresholds]`: shorthands and the `max`/`min` tables, flattened into one limit per
+/// metric. Whether each metric exists is for the report to say, which knows what a run
+/// reports.
 pub(super) fn thresholds(
     src: SourceText<'_>,
     raw: Option<&RawThresholds>,
 ) -> Result<Thresholds, ScenarioError> {
-    let Some(t) = raw else {
+    let Some(raw) = raw else {
         return Ok(Thresholds::default());
     };
-    let us = |v: &Option<Spanned<i64>>, f| v.as_ref().map(|v| non_negative(src, v, f)).transpose();
-    let rate =
-        |v: &Option<Spanned<f64>>, f| v.as_ref().map(|v| non_negative_rate(src, v, f)).transpose();
-    Ok(Thresholds {
-        reserve_p99_us: us(&t.reserve_p99_us, "reserve_p99_us")?,
-        commit_p99_us: us(&t.commit_p99_us, "commit_p99_us")?,
-        min_cycles_per_s: rate(&t.min_cycles_per_s, "min_cycles_per_s")?,
-        min_steps_per_s: rate(&t.min_steps_per_s, "min_steps_per_s")?,
-        max_insufficient_ratio: t
-            .max_insufficient_ratio
-            .as_ref()
-            .map(|v| probability(src, v, "max_insufficient_ratio"))
-            .transpose()?,
+    let mut limits = Vec::new();
+    for (key, value) in &raw.0 {
+        let bound = match key.as_str() {
+            "max" => Bound::AtMost,
+            "min" => Bound::AtLeast,
+            _ => {
+                limits.push(shorthand(src, key, value)?);
+                continue;
+            }
+        };
+        let RawLimit::Table(table) = value.get_ref() else {
+            let message =
+                format!("expected a table of metrics, such as `{key}.counts.insufficient = 10`");
+            return Err(src.error(value.span(), key, message));
+        };
+        bounded_metrics(src, (key, bound), table, "", &mut limits)?;
+    }
+    Ok(Thresholds { limits })
+}
+
+/// The limits under `max` or `min` (`side`), nested keys joined by dots into metric names,
+/// so that `max.counts.insufficient` and `[thresholds.max] "counts.insufficient"` agree.
+fn bounded_metrics(
+    src: SourceText<'_>,
+    side: (&str, Bound),
+    table: &BTreeMap<String, Spanned<RawLimit>>,
+    path: &str,
+    out: &mut Vec<Threshold>,
+) -> Result<(), ScenarioError> {
+    for (key, value) in table {
+        let metric = match path.is_empty() {
+            true => key.clone(),
+            false => format!("{path}.{key}"),
+        };
+        if let RawLimit::Table(inner) = value.get_ref() {
+            bounded_metrics(src, side, inner, &metric, out)?;
+            continue;
+        }
+        let written = format!("{}.{metric}", side.0);
+        let limit = match value.get_ref() {
+            RawLimit::Integer(n) => *n as f64,
+            RawLimit::Float(x) if x.is_finite() => *x,
+            other => {
+                let message = format!("expected a number, got {}", kind_of(other));
+                return Err(src.error(value.span(), &written, message));
+            }
+        };
+        out.push(Threshold {
+            written,
+            metric,
+            bound: side.1,
+            limit,
+            at: Location::at_offset(src.path, src.text, value.span().start),
+        });
+    }
+    Ok(())
+}
+
+/// One of the names kept from before limits could name any metric, checked as it always
+/// was (microseconds are whole, a ratio lies in 0..=1).
+fn shorthand(
+    src: SourceText<'_>,
+    key: &str,
+    value: &Spanned<RawLimit>,
+) -> Result<Threshold, ScenarioError> {
+    let Some(short) = SHORTHANDS.iter().find(|s| s.written == key) else {
+        let names: Vec<&str> = SHORTHANDS.iter().map(|s| s.written).collect();
+        let message = format!(
+            "unknown threshold; expected `max.<metric>`, `min.<metric>` or one of {}",
+            names.join(", ")
+        );
+        return Err(src.error(value.span(), key, message));
+    };
+    let number = match value.get_ref() {
+        RawLimit::Integer(n) => *n as f64,
+        RawLimit::Float(x) => *x,
+        other => {
+            let message = format!("expected a number, got {}", kind_of(other));
+            return Err(src.error(value.span(), key, message));
+        }
+    };
+    let limit = match (value.get_ref(), short.value) {
+        (RawLimit::Integer(n), ShorthandValue::Micros) => {
+            non_negative(src, &Spanned::new(value.span(), *n), key)? as f64
+        }
+        (_, ShorthandValue::Micros) => {
+            let message = format!("expected an integer of 0 or more, got {number}");
+            return Err(src.error(value.span(), key, message));
+        }
+        (_, ShorthandValue::Rate) => {
+            non_negative_rate(src, &Spanned::new(value.span(), number), key)?
+        }
+        (_, ShorthandValue::Ratio) => probability(src, &Spanned::new(value.span(), number), key)?,
+    };
+    Ok(Threshold {
+        written: key.to_string(),
+        metric: short.metric.to_string(),
+        bound: short.bound,
+        limit,
+        at: Location::at_offset(src.path, src.text, value.span().start),
     })
+}
+
+fn kind_of(value: &RawLimit) -> &'static str {
+    match value {
+        RawLimit::Integer(_) => "an integer",
+        RawLimit::Float(_) => "a number that is not finite",
+        RawLimit::Table(_) => "a table",
+        RawLimit::Other(kind) => kind,
+    }
 }
