@@ -12,78 +12,15 @@
 //! `/usr/bin/time -v target/release/deps/economics-* --bench`; the run also prints its own
 //! peak resident set (VmHWM).
 
-use std::hint::black_box;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use creditsim::ledger::{Book, CommitRequest, Key, ReserveRequest, calendar};
-use creditsim::sim::config::{Cell, Line};
-use creditsim::sim::{self, EconomicsConfig, EconomicsOut, EconomicsOverrides, Progress};
-
-/// Steps of each account-month.
-const STEPS_PER_MONTH: u64 = 10;
-
-/// The workload: AIBC Pro accounts (100 credits a month, renewed and expired every month)
-/// making 10 short images (5 credits each) a month, a year long.
-fn scenario(accounts: u64) -> String {
-    format!(
-        "vendor = \"aibc\"\nmonths = 12\nseed = 1\n[[personas]]\nid = \"bench\"\naccounts = {accounts}\n\
-         plan = \"pro\"\n[[personas.usage]]\naction = \"image\"\nparams = {{ size = \"short\" }}\n\
-         per_month = {STEPS_PER_MONTH}\n"
-    )
-}
+use creditsim::bench::economics::{STEPS_PER_MONTH, config, floor, run_engine};
 
 fn env_count(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The floor: the same accounts' reserve→commit cycles on `Book`, one thread, nothing else.
-fn floor(config: &EconomicsConfig, accounts: u32) -> (u64, Duration) {
-    let cell: &Cell = &config.cells[0];
-    let Line::Served(served) = &cell.lines[0] else {
-        panic!("the bench's line is served");
-    };
-    let months = u64::from(config.months);
-    let starts: Vec<u64> = (0..=months)
-        .map(|m| calendar::add_months(config.start_ms, m).unwrap())
-        .collect();
-    let keys: Vec<Key> = (0..months * STEPS_PER_MONTH)
-        .map(|n| smol_str::format_smolstr!("s{n}"))
-        .collect();
-    let mut events = Vec::new();
-    let mut steps = 0;
-    let started = Instant::now();
-    for account in 0..accounts {
-        let mut book = Book::new(account, cell.spec.clone());
-        for month in 0..months as usize {
-            let span = starts[month + 1] - starts[month];
-            for s in 0..STEPS_PER_MONTH {
-                let at = starts[month] + span * (2 * s + 1) / (2 * STEPS_PER_MONTH);
-                let key = keys[month * STEPS_PER_MONTH as usize + s as usize].clone();
-                let reserve = ReserveRequest {
-                    key: key.clone(),
-                    pool: served.pool.clone(),
-                    action: served.action.clone(),
-                    credits: served.cost.max,
-                    ttl_ms: 3_600_000,
-                };
-                black_box(book.reserve_into(&reserve, at, &mut events));
-                let commit = CommitRequest {
-                    key,
-                    credits: served.cost.max,
-                };
-                black_box(book.commit_into(&commit, at, &mut events));
-                events.clear();
-                steps += 1;
-            }
-        }
-        book.close_into(starts[months as usize], &mut events);
-        events.clear();
-    }
-    (steps, started.elapsed())
 }
 
 /// The process's peak resident set, from /proc (Linux), in MiB.
@@ -97,25 +34,11 @@ fn peak_rss_mib() -> Option<f64> {
 fn main() {
     let accounts = env_count("ECONOMICS_BENCH_ACCOUNTS", 1_000_000);
     let floor_accounts = env_count("ECONOMICS_BENCH_FLOOR_ACCOUNTS", 100_000).min(accounts);
-    let overrides = EconomicsOverrides {
-        out: EconomicsOut::Discard,
-        ..EconomicsOverrides::default()
-    };
-    let config = EconomicsConfig::parse(
-        &scenario(accounts),
-        Path::new("economics-bench.toml"),
-        overrides,
-    )
-    .expect("the bench scenario is valid");
+    let config = config(accounts).expect("the bench scenario is valid");
     let rate = |(steps, elapsed): (u64, Duration)| steps as f64 / elapsed.as_secs_f64();
     let floor_before = rate(floor(&config, floor_accounts as u32));
-    let result = sim::run(&config, &Progress::default());
+    let result = run_engine("economics", &config).unwrap_or_else(|err| panic!("{err}"));
     let floor_after = rate(floor(&config, floor_accounts as u32));
-    assert!(
-        result.verdict.ok,
-        "the bench run broke an invariant: {:?}",
-        result.verdict.violations
-    );
     let seconds = result.elapsed.as_secs_f64();
     let sim_rate = result.steps as f64 / seconds;
     let floor_rate = (floor_before + floor_after) / 2.0;

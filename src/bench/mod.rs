@@ -13,6 +13,7 @@
 //! - `report`: the report, baseline files, and the report for people and CI.
 
 mod actors;
+pub mod economics;
 mod instructions;
 mod ledger;
 mod provenance;

@@ -1,9 +1,9 @@
 //! The suite: one [`Entry`] per metric. Adding a metric is adding one entry here: its name,
 //! unit, direction, floor, tolerance, whether the quick suite has it, and how to measure
-//! one sample at a given [`Scale`]. (The economics run joins as one more entry, with the
-//! plain `Book` loop as its floor.)
+//! one sample at a given [`Scale`].
 
 use super::actors::{self, Shape};
+use super::economics;
 use super::instructions;
 use super::ledger::{self, MapWork};
 use super::stress::{self, ALL_AGENTS, HOT_AGENTS};
@@ -31,6 +31,8 @@ pub struct Scale {
     pub counted_steps: u64,
     /// How many times the counted run is counted.
     pub counted_runs: usize,
+    /// Accounts of the economics run (a year of ten steps a month each).
+    pub economics_accounts: u64,
 }
 
 impl Scale {
@@ -44,6 +46,7 @@ impl Scale {
         stress_steps: 20_000,
         counted_steps: 2_000,
         counted_runs: 1,
+        economics_accounts: 2_000,
     };
 
     /// For a dedicated runner: more and longer samples, and the map ladder.
@@ -56,6 +59,7 @@ impl Scale {
         stress_steps: 100_000,
         counted_steps: 2_000,
         counted_runs: 3,
+        economics_accounts: 20_000,
     };
 
     fn stress_shape(self) -> Shape {
@@ -133,6 +137,7 @@ pub fn entries() -> Vec<Entry> {
     let mut all = ledger_entries();
     all.extend(actor_entries());
     all.extend(run_entries());
+    all.extend(economics_entries());
     all
 }
 
@@ -277,6 +282,47 @@ fn run_entries() -> Vec<Entry> {
                 let entry = "run_instructions";
                 instructions::count(entry, c.program, c.scratch, c.scale.counted_steps, c.seed)
             },
+        },
+    ]
+}
+
+/// The economics engine (all threads, checks on) and the bare `Book` loop beneath it.
+fn economics_entries() -> Vec<Entry> {
+    vec![
+        Entry {
+            unit: "steps/s",
+            workload: |s, _| {
+                format!(
+                    "creditsim economics: {} AIBC Pro accounts × 12 months × {} steps, checks on",
+                    s.economics_accounts,
+                    economics::STEPS_PER_MONTH
+                )
+            },
+            measure: |c| {
+                let entry = "economics_steps_per_s";
+                economics::engine_steps_per_s(entry, c.scale.economics_accounts)
+                    .map(Sample::Measured)
+            },
+            ..timed(
+                "economics_steps_per_s",
+                Some("economics_floor_steps_per_s"),
+                true,
+            )
+        },
+        Entry {
+            unit: "steps/s",
+            workload: |s, _| {
+                format!(
+                    "the same accounts' reserve→commit cycles on Book alone, one thread, {} steps",
+                    s.economics_accounts * 12 * economics::STEPS_PER_MONTH
+                )
+            },
+            measure: |c| {
+                let entry = "economics_floor_steps_per_s";
+                economics::floor_steps_per_s(entry, c.scale.economics_accounts)
+                    .map(Sample::Measured)
+            },
+            ..timed("economics_floor_steps_per_s", None, true)
         },
     ]
 }
