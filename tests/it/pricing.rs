@@ -897,3 +897,34 @@ fn a_recipe_that_expands_past_the_size_limit_is_refused_at_load() {
         fixed(5 * 1728)
     );
 }
+
+#[test]
+fn a_field_missing_in_an_action_is_blamed_on_that_entry_even_after_a_commented_header() {
+    // The entry after `video`, its header commented, loses its description.
+    let path = edited_model(
+        "missing_in_ad",
+        "aytada",
+        "[[actions]]\nid = \"ad\"\ndescription = \"A full ad: its video plus one voiceover and one stitch\"\n",
+        "[[actions]]  # the ad\nid = \"ad\"\n",
+    );
+    let err = Model::load(&path).unwrap_err();
+    let PricingError::Malformed { line, field, .. } = &err else {
+        panic!("expected Malformed, got {err}");
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header = text.lines().position(|l| l.contains("# the ad")).unwrap() + 1;
+    assert_eq!((*line, field.as_str()), (header, "actions[ad]"), "{err}");
+    assert!(
+        err.to_string().contains("missing field `description`"),
+        "{err}"
+    );
+    // An unknown key in that entry names the entry too.
+    let path = edited_model(
+        "unknown_in_ad",
+        "aytada",
+        "[[actions]]\nid = \"ad\"\n",
+        "[[actions]]  # the ad\nid = \"ad\"\nstepz = 1\n",
+    );
+    let err = Model::load(&path).unwrap_err().to_string();
+    assert!(err.contains("field `actions[ad].stepz`"), "{err}");
+}
