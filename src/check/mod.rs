@@ -95,6 +95,10 @@ pub struct Checker {
     terms_given: bool,
     /// Where the run closed its accounts, once known.
     end_ms: Option<TimeMs>,
+    /// Why the run is known not to have finished, if it is (see [`Checker::unfinished`]).
+    unfinished: Option<String>,
+    /// Notes the caller adds to the verdict, such as a torn last line.
+    notes: Vec<String>,
 }
 
 impl Default for Checker {
@@ -123,6 +127,8 @@ impl Checker {
             steps_expected: false,
             terms_given: false,
             end_ms: None,
+            unfinished: None,
+            notes: Vec::new(),
         }
     }
 
@@ -153,6 +159,20 @@ impl Checker {
     /// every renewal due before then and every expiry due by then.
     pub fn close_at(&mut self, end_ms: TimeMs) {
         self.end_ms = Some(end_ms);
+    }
+
+    /// Declares that the run had not finished when its files were read (it was killed, or is
+    /// still running), for the reason `why`. What had not happened yet is then no violation:
+    /// I6 (a hold still open) and the I7 checks that need a key's whole history (a charge
+    /// whose step was not yet written, a step told "charged" whose commit was not yet
+    /// written) are skipped, and the verdict says so in a note. Everything else is judged.
+    pub fn unfinished(&mut self, why: impl Into<String>) {
+        self.unfinished = Some(why.into());
+    }
+
+    /// Adds a note to the verdict, such as what was left unread.
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
     }
 
     /// Checks one event. An account's events must come in the order the ledger produced them.
@@ -225,10 +245,14 @@ impl Checker {
     /// returns the verdict.
     pub fn finish(mut self) -> Verdict {
         let steps_checked = self.steps > 0 || self.steps_expected;
+        let ended = agents::Ended {
+            steps_given: steps_checked,
+            finished: self.unfinished.is_none(),
+        };
         for (id, account) in &mut self.accounts {
             for (key, index) in &account.keys {
                 let state = account.key_states.get(*index);
-                agents::check_key(*id, key, state, steps_checked, &mut self.violations);
+                agents::check_key(*id, key, state, ended, &mut self.violations);
             }
             if let Some(end_ms) = self.end_ms {
                 lots::check_end(*id, account, end_ms, &mut self.violations);
@@ -254,7 +278,14 @@ impl Checker {
             charges: self.charges,
             notes: Vec::new(),
         };
-        verdict.notes = verdict.derive_notes();
+        verdict.notes = self.notes;
+        if let Some(why) = self.unfinished {
+            verdict.notes.push(format!(
+                "the run had not finished ({why}): I6 (holds left open) and I7 for keys whose \
+                 charge or step was not yet written were not checked"
+            ));
+        }
+        verdict.notes.extend(verdict.derive_notes());
         verdict
     }
 }

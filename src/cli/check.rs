@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use creditsim::check::{Checker, RunSetup, SETUP_FILE, Verdict, render_timeline};
-use creditsim::journal::{JournalReader, StepReader};
-use creditsim::ledger::AccountId;
+use creditsim::journal::{JournalReader, StepReader, TornLine};
+use creditsim::ledger::{AccountId, Event};
 use creditsim::report::virtual_date;
 
 use super::{EXIT_OK, EXIT_VIOLATION};
@@ -17,9 +17,13 @@ use super::{EXIT_OK, EXIT_VIOLATION};
   creditsim check results/aibc-1/journal.csv --json
   creditsim check results/aibc-1/journal.csv --timeline 12
 
-steps.csv and setup.json next to the journal are used when present. Exit codes: 0 every \
-invariant held, 1 one was violated, 2 a file is missing or malformed (file, line and \
-column named).")]
+steps.csv and setup.json next to the journal are used when present. The runner writes \
+setup.json only once the run has finished, so without it (a run killed or still running) \
+or with a torn last line in the journal or steps (a row cut off mid-write), the run is \
+judged unfinished: the complete rows are judged, but open holds (I6) and keys whose charge \
+or step was not yet written (I7) are not violations; --finished demands them anyway. \
+Exit codes: 0 every invariant held, 1 one was violated, 2 a file is missing or malformed \
+(file, line and column named); a torn last line alone is not exit 2.")]
 pub struct Args {
     /// The journal to check: the `journal.csv` of a run.
     pub journal: PathBuf,
@@ -39,6 +43,11 @@ pub struct Args {
     /// Print one JSON object (the verdict) instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    /// Judge the run as finished even without its setup.json (a journal made by hand or
+    /// copied alone): open holds are I6 and half-written keys I7. A torn last line still
+    /// marks the run unfinished.
+    #[arg(long)]
+    pub finished: bool,
 }
 
 /// Runs `creditsim check`: exit 0 when every invariant held, 1 when one was violated; an
@@ -61,18 +70,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         checker = checker.with_setup(&read);
     }
-    let mut timeline = Vec::new();
-    for event in JournalReader::open(&args.journal)? {
-        let event = event?;
-        checker.observe(&event);
-        if args.timeline == Some(event.account) {
-            timeline.push(event);
-        }
-    }
+    let mut torn = Vec::new();
+    let timeline = read_journal(&args, &mut checker, &mut torn)?;
     if let Some(path) = &steps {
-        for step in StepReader::open(path)? {
+        let mut reader = StepReader::open(path)?;
+        let mut count = 0u64;
+        for step in reader.by_ref() {
             checker.observe_step(&step?);
+            count += 1;
         }
+        torn.extend(reader.torn_tail().map(|line| (line, count, "steps")));
+    }
+    for (line, complete, what) in &torn {
+        let note = format!("{line}: judged the {complete} complete {what} before it");
+        eprintln!("{note}");
+        checker.note(note);
+    }
+    if !torn.is_empty() {
+        checker.unfinished("a file ends in a torn line");
+    } else if setup.is_none() && !args.finished {
+        checker.unfinished(format!(
+            "no {SETUP_FILE} beside the journal, which a finished run writes"
+        ));
     }
     let verdict = checker.finish();
     if args.json {
@@ -94,6 +113,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         EXIT_VIOLATION
     };
     Ok(ExitCode::from(code))
+}
+
+/// A file's torn last line, with how many complete rows (`what`) came before it.
+type Torn = (TornLine, u64, &'static str);
+
+/// Feeds the journal's complete events to `checker`, noting a torn last line in `torn`, and
+/// returns the `--timeline` account's events.
+fn read_journal(
+    args: &Args,
+    checker: &mut Checker,
+    torn: &mut Vec<Torn>,
+) -> anyhow::Result<Vec<Event>> {
+    let mut timeline = Vec::new();
+    let mut journal = JournalReader::open(&args.journal)?;
+    let mut events = 0u64;
+    for event in journal.by_ref() {
+        let event = event?;
+        events += 1;
+        checker.observe(&event);
+        if args.timeline == Some(event.account) {
+            timeline.push(event);
+        }
+    }
+    torn.extend(journal.torn_tail().map(|line| (line, events, "events")));
+    Ok(timeline)
 }
 
 /// The file given by its flag, or else the file `name` beside the journal when it exists

@@ -2,7 +2,7 @@
 //! per column, and a reader that checks the header and numbers lines for error messages.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
@@ -59,17 +59,82 @@ pub(crate) struct RowReader<R: io::Read> {
     columns: &'static [&'static str],
     /// Set after an error, so that iteration stops there.
     failed: bool,
+    /// The text after the file's last newline, which a writer killed mid-row leaves; it is
+    /// not read as a row.
+    torn: Option<String>,
 }
 
-impl RowReader<File> {
-    /// Opens `path` and checks its header.
+/// The incomplete last line of a file: text after the last newline, which is what a writer
+/// killed in the middle of a row leaves behind. Rows are written whole and in order, so
+/// everything before it is complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TornLine {
+    /// The file.
+    pub file: PathBuf,
+    /// The line it starts on, from 1.
+    pub line: u64,
+    /// Its text (the first 80 characters).
+    pub text: String,
+}
+
+impl std::fmt::Display for TornLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} line {}: the last line is incomplete (`{}`, no newline after it)",
+            self.file.display(),
+            self.line,
+            self.text
+        )
+    }
+}
+
+impl RowReader<io::Take<File>> {
+    /// Opens `path` and checks its header. A last line without a newline after it is torn:
+    /// it is left unread and reported by [`RowReader::torn_tail`].
     pub fn open(path: &Path, columns: &'static [&'static str]) -> Result<Self, JournalError> {
-        let file = File::open(path).map_err(|source| JournalError::Io {
+        let io_error = |source| JournalError::Io {
             file: path.to_path_buf(),
             source,
-        })?;
-        RowReader::new(file, path.to_path_buf(), columns)
+        };
+        let mut file = File::open(path).map_err(io_error)?;
+        let (complete_bytes, torn) = split_torn_tail(&mut file).map_err(io_error)?;
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        let mut reader =
+            RowReader::unchecked(file.take(complete_bytes), path.to_path_buf(), columns);
+        reader.torn = torn;
+        reader.check_header()?;
+        Ok(reader)
     }
+}
+
+/// How many bytes of `file` end in its last newline, and the text after it, if any (none for
+/// an empty file).
+fn split_torn_tail(file: &mut File) -> io::Result<(u64, Option<String>)> {
+    const CHUNK: u64 = 4096;
+    let len = file.seek(SeekFrom::End(0))?;
+    let mut end = len;
+    let mut tail = Vec::new();
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let mut chunk = vec![0; (end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut chunk)?;
+        if let Some(newline) = chunk.iter().rposition(|&byte| byte == b'\n') {
+            tail.splice(0..0, chunk[newline + 1..].iter().copied());
+            let complete = start + newline as u64 + 1;
+            let torn = (complete < len).then(|| shorten(&tail));
+            return Ok((complete, torn));
+        }
+        tail.splice(0..0, chunk);
+        end = start;
+    }
+    Ok((0, (len > 0).then(|| shorten(&tail))))
+}
+
+/// The start of a torn line, for messages.
+fn shorten(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).chars().take(80).collect()
 }
 
 impl<R: io::Read> RowReader<R> {
@@ -79,23 +144,45 @@ impl<R: io::Read> RowReader<R> {
         file: PathBuf,
         columns: &'static [&'static str],
     ) -> Result<Self, JournalError> {
+        let mut reader = RowReader::unchecked(inner, file, columns);
+        reader.check_header()?;
+        Ok(reader)
+    }
+
+    fn unchecked(inner: R, file: PathBuf, columns: &'static [&'static str]) -> Self {
         let csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(inner);
-        let mut reader = RowReader {
+        RowReader {
             file,
             csv,
             record: StringRecord::new(),
             columns,
             failed: false,
-        };
-        reader.check_header()?;
-        Ok(reader)
+            torn: None,
+        }
+    }
+
+    /// The torn last line, if the file has one. Its line number is exact once every row
+    /// before it has been read.
+    pub fn torn_tail(&self) -> Option<TornLine> {
+        self.torn.as_ref().map(|text| TornLine {
+            file: self.file.clone(),
+            line: self.csv.position().line(),
+            text: text.clone(),
+        })
     }
 
     fn check_header(&mut self) -> Result<(), JournalError> {
         let found = match self.csv.read_record(&mut self.record) {
             Ok(true) => self.record.iter().collect::<Vec<_>>().join(","),
+            // A writer killed before it finished the header: there are no rows yet.
+            Ok(false)
+                if (self.torn.as_ref())
+                    .is_some_and(|t| self.columns.join(",").starts_with(t.as_str())) =>
+            {
+                return Ok(());
+            }
             Ok(false) => String::from("an empty file"),
             Err(err) => return Err(self.csv_error(err)),
         };

@@ -53,6 +53,9 @@ pub enum JournalError {
         /// What it held.
         found: String,
     },
+    /// The last line is incomplete (a writer was killed mid-row), where a whole file is needed.
+    #[error("{0}")]
+    Torn(super::TornLine),
     /// A row could not be written.
     #[error("cannot write a row: {0}")]
     Write(#[from] csv::Error),

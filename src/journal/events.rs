@@ -5,7 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::JournalError;
-use super::csvio::{RowReader, RowWriter};
+use super::csvio::{RowReader, RowWriter, TornLine};
 use super::row::{JOURNAL_COLUMNS, fill, parse};
 use crate::ledger::Event;
 
@@ -47,7 +47,7 @@ pub struct JournalReader<R: io::Read> {
     rows: RowReader<R>,
 }
 
-impl JournalReader<File> {
+impl JournalReader<io::Take<File>> {
     /// Opens a journal file and checks its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         Ok(JournalReader {
@@ -57,6 +57,13 @@ impl JournalReader<File> {
 }
 
 impl<R: io::Read> JournalReader<R> {
+    /// The incomplete last line a writer killed mid-row left, which is not read as a row.
+    /// Only a file opened by path is checked for one; its line number is exact once every
+    /// row has been read.
+    pub fn torn_tail(&self) -> Option<TornLine> {
+        self.rows.torn_tail()
+    }
+
     /// Reads a journal from `inner`; `name` stands for the file in error messages.
     pub fn from_reader(inner: R, name: impl Into<PathBuf>) -> Result<Self, JournalError> {
         Ok(JournalReader {
@@ -73,7 +80,13 @@ impl<R: io::Read> Iterator for JournalReader<R> {
     }
 }
 
-/// Reads a whole journal file into memory, in file order.
+/// Reads a whole journal file into memory, in file order. A torn last line is an error here;
+/// [`JournalReader`] reads the complete rows before one.
 pub fn read_journal(path: impl AsRef<Path>) -> Result<Vec<Event>, JournalError> {
-    JournalReader::open(path)?.collect()
+    let mut reader = JournalReader::open(path)?;
+    let rows = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
+    match reader.torn_tail() {
+        Some(torn) => Err(JournalError::Torn(torn)),
+        None => Ok(rows),
+    }
 }

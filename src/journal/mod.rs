@@ -26,6 +26,13 @@
 //!
 //! Columns, in order: `agent,account,key,action,params,quote_min,quote_max,failed,told,
 //! told_credits`; `told` is `charged` (with `told_credits`), `not-charged` or `unknown`.
+//!
+//! # Torn lines
+//!
+//! Rows are written whole and in order, so a run killed at any moment leaves a file whose
+//! only damage is an incomplete last line (text after the last newline). Readers opened by
+//! path leave that line unread and report it ([`JournalReader::torn_tail`]), so that the
+//! complete rows before it can still be judged.
 
 mod csvio;
 mod error;
@@ -34,6 +41,7 @@ mod fields;
 mod row;
 mod steps;
 
+pub use csvio::TornLine;
 pub use error::JournalError;
 pub use events::{JournalReader, JournalWriter, read_journal};
 pub use row::JOURNAL_COLUMNS;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::JournalError;
-use super::csvio::{RowReader, RowWriter};
+use super::csvio::{RowReader, RowWriter, TornLine};
 use super::fields::Fields;
 use smol_str::SmolStr;
 
@@ -170,7 +170,7 @@ pub struct StepReader<R: io::Read> {
     rows: RowReader<R>,
 }
 
-impl StepReader<File> {
+impl StepReader<io::Take<File>> {
     /// Opens a steps file and checks its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         Ok(StepReader {
@@ -180,6 +180,13 @@ impl StepReader<File> {
 }
 
 impl<R: io::Read> StepReader<R> {
+    /// The incomplete last line a writer killed mid-row left, which is not read as a row.
+    /// Only a file opened by path is checked for one; its line number is exact once every
+    /// row has been read.
+    pub fn torn_tail(&self) -> Option<TornLine> {
+        self.rows.torn_tail()
+    }
+
     /// Reads steps from `inner`; `name` stands for the file in error messages.
     pub fn from_reader(inner: R, name: impl Into<PathBuf>) -> Result<Self, JournalError> {
         Ok(StepReader {
@@ -197,6 +204,12 @@ impl<R: io::Read> Iterator for StepReader<R> {
 }
 
 /// Reads a whole steps file into memory, in file order.
+/// A torn last line is an error here; [`StepReader`] reads the complete rows before one.
 pub fn read_steps(path: impl AsRef<Path>) -> Result<Vec<StepRecord>, JournalError> {
-    StepReader::open(path)?.collect()
+    let mut reader = StepReader::open(path)?;
+    let rows = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
+    match reader.torn_tail() {
+        Some(torn) => Err(JournalError::Torn(torn)),
+        None => Ok(rows),
+    }
 }

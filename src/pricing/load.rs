@@ -341,7 +341,14 @@ fn field_at(text: &str, line_start: usize) -> String {
         true => Some(text[..line_start].lines().count()),
         false => above.iter().rposition(|l| l.starts_with('[')),
     };
-    let header = header_at.map(|i| above[i].trim_matches(|c| c == '[' || c == ']').to_string());
+    // A header may carry a comment: `[[actions]]  # the ad`.
+    let header = header_at.map(|i| {
+        let header = above[i].split('#').next().unwrap_or("").trim();
+        header
+            .trim_matches(|c| c == '[' || c == ']')
+            .trim()
+            .to_string()
+    });
     let id = header_at.and_then(|i| {
         let body = &above[i + 1..];
         body.iter().find_map(|l| {

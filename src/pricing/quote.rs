@@ -9,8 +9,13 @@ use super::load::step_value;
 use super::schema::{Action, Param, Rounding};
 use super::{Cost, Model, Params, PricingError, Quote, QuoteLine};
 
-/// How deep recipes may nest; deeper means a recipe refers to itself.
-const RECIPE_DEPTH_MAX: usize = 8;
+/// How deep recipes may nest: a recipe's steps may name recipes, to this many levels below it.
+pub const RECIPE_DEPTH_MAX: usize = 8;
+
+/// How many priced lines one recipe may expand to, counting every step of every nested
+/// recipe: a recipe that fans out 12 ways 8 deep would otherwise expand to 430 million lines
+/// (gigabytes) before it is priced. Checked when the model is loaded.
+pub const RECIPE_LINES_MAX: u64 = 10_000;
 
 /// Prices `action_id` with `params`.
 pub(crate) fn quote(
@@ -245,10 +250,81 @@ pub(crate) fn check_steps(model: &Model, recipe: &Action) -> Result<(), (String,
             }
         }
     }
-    if reaches(model, recipe, &recipe.id, 0) {
-        return fail(format!("recipe `{}` includes itself", recipe.id));
+    let mut walk = Walk::default();
+    match walk.shape(model, recipe) {
+        Ok(_) => Ok(()),
+        Err(Unpriceable::Cycle(id)) if id == recipe.id => {
+            fail(format!("recipe `{id}` includes itself"))
+        }
+        Err(Unpriceable::Cycle(id)) => fail(format!(
+            "recipe `{}` leads to recipe `{id}`, which includes itself",
+            recipe.id
+        )),
+        Err(Unpriceable::TooDeep) => fail(format!(
+            "recipe `{}` nests recipes more than {RECIPE_DEPTH_MAX} levels deep (the limit on \
+             nesting; there is no cycle)",
+            recipe.id
+        )),
+        Err(Unpriceable::TooLarge) => fail(format!(
+            "recipe `{}` expands to more than {RECIPE_LINES_MAX} priced lines (the limit on \
+             a recipe's expanded size, counting every step of every nested recipe)",
+            recipe.id
+        )),
     }
-    Ok(())
+}
+
+/// Why a recipe cannot be priced.
+enum Unpriceable {
+    /// This recipe's steps lead back to it.
+    Cycle(String),
+    /// Nested past [`RECIPE_DEPTH_MAX`].
+    TooDeep,
+    /// Expands past [`RECIPE_LINES_MAX`] lines.
+    TooLarge,
+}
+
+/// A depth-first walk of recipes that remembers each finished action's shape, so that a
+/// wide, deep recipe is walked in time linear in the model, not in its expansion.
+#[derive(Default)]
+struct Walk<'m> {
+    /// The recipes being walked, outermost first.
+    path: Vec<&'m str>,
+    /// Finished actions: (lines they expand to, levels of recipes below them).
+    done: std::collections::HashMap<&'m str, (u64, usize)>,
+}
+
+impl<'m> Walk<'m> {
+    fn shape(&mut self, model: &'m Model, action: &'m Action) -> Result<(u64, usize), Unpriceable> {
+        let Some(steps) = &action.steps else {
+            return Ok((1, 0));
+        };
+        if let Some(&shape) = self.done.get(action.id.as_str()) {
+            return Ok(shape);
+        }
+        if self.path.contains(&action.id.as_str()) {
+            return Err(Unpriceable::Cycle(action.id.clone()));
+        }
+        self.path.push(&action.id);
+        let (mut lines, mut height) = (0u64, 0usize);
+        for step in steps {
+            // A step naming no action is reported by the caller.
+            let Ok(target) = model.action(&step.action) else {
+                continue;
+            };
+            let (below, below_height) = self.shape(model, target)?;
+            lines = lines.saturating_add(below);
+            height = height.max(below_height + 1);
+            if lines > RECIPE_LINES_MAX {
+                return Err(Unpriceable::TooLarge);
+            }
+            if height > RECIPE_DEPTH_MAX {
+                return Err(Unpriceable::TooDeep);
+            }
+        }
+        self.path.pop();
+        self.done.insert(&action.id, (lines, height));
+        Ok((lines, height))
+    }
 }
 
 fn check_from(recipe: &Action, p: &super::schema::StepParam) -> Result<(), String> {
@@ -274,19 +350,6 @@ fn check_from(recipe: &Action, p: &super::schema::StepParam) -> Result<(), Strin
         ));
     }
     Ok(())
-}
-
-/// Whether `action`'s steps lead back to `target`.
-fn reaches(model: &Model, action: &Action, target: &str, depth: usize) -> bool {
-    if depth > RECIPE_DEPTH_MAX {
-        return true;
-    }
-    action.steps.iter().flatten().any(|step| {
-        step.action == target
-            || model
-                .action(&step.action)
-                .is_ok_and(|next| reaches(model, next, target, depth + 1))
-    })
 }
 
 /// The cost rule in words, for listings.

@@ -54,7 +54,7 @@ impl ResultsDir {
             }
             Err(std::fs::TryLockError::Error(source)) => Err(fail(&lock_path)(source))?,
         }
-        for stale in ["summary.json", "latency.csv"] {
+        for stale in ["summary.json", "latency.csv", "setup.json"] {
             let file = dir.join(stale);
             match std::fs::remove_file(&file) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(fail(&file)(e))?,

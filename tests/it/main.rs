@@ -10,6 +10,7 @@ mod compare;
 mod economics;
 mod faults;
 mod journal;
+mod journal_torn;
 mod journals;
 mod ledger_model;
 mod ledger_rules;

@@ -805,3 +805,126 @@ fn a_mean_outside_the_range_or_an_unknown_draw_is_refused() {
         assert!(err.contains(":6:"), "names the line: {err}");
     }
 }
+
+/// The aytada model with `actions` appended: recipes over its `stitch` action.
+fn model_with_recipes(test: &str, actions: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/models/aytada.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let out = scratch_dir(test).join("aytada.toml");
+    std::fs::write(&out, format!("{text}\n{actions}")).unwrap();
+    out
+}
+
+/// `[[actions]]` entry `id` with `steps` naming `step` `fan` times.
+fn recipe(id: &str, step: &str, fan: usize) -> String {
+    let steps = vec![format!("{{ action = \"{step}\" }}"); fan].join(", ");
+    format!("[[actions]]\nid = \"{id}\"\ndescription = \"test\"\nsteps = [{steps}]\n\n")
+}
+
+#[test]
+fn a_recipe_chain_past_the_depth_limit_says_so_not_that_it_includes_itself() {
+    // r0 -> r1 -> ... -> r10 -> stitch: eleven recipes deep, no cycle.
+    let chain: String = (0..=10)
+        .map(|i| {
+            let next = if i == 10 {
+                "stitch".to_string()
+            } else {
+                format!("r{}", i + 1)
+            };
+            recipe(&format!("r{i}"), &next, 1)
+        })
+        .collect();
+    let err = Model::load(&model_with_recipes("recipe_depth", &chain))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 8 levels deep"), "{err}");
+    assert!(!err.contains("includes itself"), "{err}");
+    // Eight deep is within the limit and quotes.
+    let fine: String = (0..8)
+        .map(|i| {
+            let next = if i == 7 {
+                "stitch".to_string()
+            } else {
+                format!("r{}", i + 1)
+            };
+            recipe(&format!("r{i}"), &next, 1)
+        })
+        .collect();
+    let model = Model::load(&model_with_recipes("recipe_depth_ok", &fine)).unwrap();
+    assert_eq!(model.quote("r0", &Params::new()).unwrap().credits, fixed(5));
+    // A real cycle is still a cycle.
+    let cycle = recipe("c0", "c1", 1) + &recipe("c1", "c0", 1);
+    let err = Model::load(&model_with_recipes("recipe_cycle", &cycle))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("includes itself"), "{err}");
+}
+
+#[test]
+fn a_recipe_that_expands_past_the_size_limit_is_refused_at_load() {
+    // Twelve ways, eight deep: 12^8 = 430 million lines if expanded.
+    let fan: String = (0..8)
+        .map(|i| {
+            let next = if i == 7 {
+                "stitch".to_string()
+            } else {
+                format!("f{}", i + 1)
+            };
+            recipe(&format!("f{i}"), &next, 12)
+        })
+        .collect();
+    let err = Model::load(&model_with_recipes("recipe_fan", &fan))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("more than 10000 priced lines") && err.contains("expanded size"),
+        "{err}"
+    );
+    // Twelve ways three deep (1,728 lines) is within it.
+    let small: String = (0..3)
+        .map(|i| {
+            let next = if i == 2 {
+                "stitch".to_string()
+            } else {
+                format!("f{}", i + 1)
+            };
+            recipe(&format!("f{i}"), &next, 12)
+        })
+        .collect();
+    let model = Model::load(&model_with_recipes("recipe_fan_ok", &small)).unwrap();
+    assert_eq!(
+        model.quote("f0", &Params::new()).unwrap().credits,
+        fixed(5 * 1728)
+    );
+}
+
+#[test]
+fn a_field_missing_in_an_action_is_blamed_on_that_entry_even_after_a_commented_header() {
+    // The entry after `video`, its header commented, loses its description.
+    let path = edited_model(
+        "missing_in_ad",
+        "aytada",
+        "[[actions]]\nid = \"ad\"\ndescription = \"A full ad: its video plus one voiceover and one stitch\"\n",
+        "[[actions]]  # the ad\nid = \"ad\"\n",
+    );
+    let err = Model::load(&path).unwrap_err();
+    let PricingError::Malformed { line, field, .. } = &err else {
+        panic!("expected Malformed, got {err}");
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header = text.lines().position(|l| l.contains("# the ad")).unwrap() + 1;
+    assert_eq!((*line, field.as_str()), (header, "actions[ad]"), "{err}");
+    assert!(
+        err.to_string().contains("missing field `description`"),
+        "{err}"
+    );
+    // An unknown key in that entry names the entry too.
+    let path = edited_model(
+        "unknown_in_ad",
+        "aytada",
+        "[[actions]]\nid = \"ad\"\n",
+        "[[actions]]  # the ad\nid = \"ad\"\nstepz = 1\n",
+    );
+    let err = Model::load(&path).unwrap_err().to_string();
+    assert!(err.contains("field `actions[ad].stepz`"), "{err}");
+}
