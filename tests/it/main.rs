@@ -13,6 +13,7 @@ mod journal;
 mod journals;
 mod ledger_model;
 mod ledger_rules;
+mod mutated_inputs;
 mod postgres;
 mod pricing;
 mod run;
