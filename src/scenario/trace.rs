@@ -156,9 +156,20 @@ pub fn read(
         what: "cannot read trace",
         source,
     })?;
+    parse(&text, path, agents, catalog)
+}
+
+/// Validates trace `text` as if read from `path` (which names it in errors), as [`read`]
+/// does; the fuzz targets and property tests feed it text without a file.
+pub fn parse(
+    text: &str,
+    path: &Path,
+    agents: &[AgentSetup],
+    catalog: &dyn Catalog,
+) -> Result<Trace, ScenarioError> {
     Reader {
         path,
-        text: &text,
+        text,
         agents,
         catalog,
         priced: HashSet::new(),
