@@ -35,6 +35,7 @@ pub mod bench;
 pub mod check;
 mod chunked;
 mod fastmap;
+mod input;
 pub mod journal;
 pub mod ledger;
 pub mod pricing;

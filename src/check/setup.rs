@@ -67,7 +67,7 @@ impl RunSetup {
     /// Reads a setup written by [`RunSetup::write`] (or by the runner, whose file may carry
     /// more fields beside these).
     pub fn read(path: &Path) -> Result<RunSetup, SetupError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SetupError::Io {
+        let text = crate::input::read_text(path).map_err(|source| SetupError::Io {
             file: path.to_path_buf(),
             what: "cannot read the setup",
             source,

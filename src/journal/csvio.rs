@@ -98,6 +98,7 @@ impl RowReader<io::Take<File>> {
             source,
         };
         let mut file = File::open(path).map_err(io_error)?;
+        crate::input::refuse_non_file(&file).map_err(io_error)?;
         let (complete_bytes, torn) = split_torn_tail(&mut file).map_err(io_error)?;
         file.seek(SeekFrom::Start(0)).map_err(io_error)?;
         let mut reader =

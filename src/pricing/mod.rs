@@ -159,7 +159,7 @@ impl Model {
 
     /// A model file by path.
     pub fn load(path: &Path) -> Result<Model, PricingError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PricingError::Io {
+        let text = crate::input::read_text(path).map_err(|source| PricingError::Io {
             path: path.to_path_buf(),
             source,
         })?;

@@ -26,7 +26,7 @@ impl SetupFile {
     /// Reads `setup.json` in `dir`.
     pub fn read(dir: &Path) -> Result<SetupFile, SetupError> {
         let path = dir.join(SETUP_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| SetupError::Io {
+        let text = crate::input::read_text(&path).map_err(|source| SetupError::Io {
             file: path.clone(),
             what: "cannot read the run's setup",
             source,

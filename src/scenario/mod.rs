@@ -180,7 +180,7 @@ impl Scenario {
 }
 
 fn read(path: &Path) -> Result<String, ScenarioError> {
-    std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    crate::input::read_text(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         what: "cannot read scenario",
         source,

@@ -151,7 +151,7 @@ pub fn read(
     agents: &[AgentSetup],
     catalog: &dyn Catalog,
 ) -> Result<Trace, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         what: "cannot read trace",
         source,

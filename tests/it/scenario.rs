@@ -952,3 +952,27 @@ fn seats_on_a_plan_that_is_not_per_seat_are_refused_not_ignored() {
         "{err}"
     );
 }
+
+/// A path that names a device, not a file, is refused instead of read forever: a trace of
+/// `/dev/zero` once grew memory without end.
+#[test]
+fn inputs_that_are_not_regular_files_are_refused() {
+    let chain = |err: &dyn std::error::Error| {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(next) = cause {
+            text += &format!(": {next}");
+            cause = next.source();
+        }
+        text
+    };
+    let trace = "vendor = \"aytada\"\ntrace = \"/dev/zero\"\n";
+    let err = chain(&parse(trace).unwrap_err());
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+    let dir = scratch("not-a-file");
+    let err = chain(&Scenario::load(&dir, None).unwrap_err());
+    assert!(err.contains("not a regular file"), "{err}");
+}

@@ -56,7 +56,7 @@ struct BenchFile {
 
 /// Reads the result at `path`.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let text = crate::input::read_text(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;

@@ -328,7 +328,7 @@ pub enum EconomicsOut {
 impl EconomicsConfig {
     /// Loads and validates the scenario at `path`.
     pub fn load(path: &Path, overrides: EconomicsOverrides) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
             path: path.to_path_buf(),
             what: "cannot read economics scenario",
             source,
