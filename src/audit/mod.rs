@@ -23,7 +23,7 @@ mod balance;
 mod packs;
 mod sim;
 
-use crate::pricing::{Claim, ClaimKind, ClaimResult, Finding, Model, Verdict};
+use crate::pricing::{Claim, ClaimKind, ClaimResult, ClaimStatus, Finding, Model};
 
 /// Every claim of `model`, checked, in file order.
 pub fn audit(model: &Model) -> Vec<ClaimResult> {
@@ -35,7 +35,7 @@ pub fn check(model: &Model, claim: &Claim) -> ClaimResult {
     let finding = model.compute_claim(claim).unwrap_or_else(|| {
         run(model, claim).unwrap_or_else(|why| {
             let checked = "could not be run".to_string();
-            Finding::words(claim.says.clone(), why, checked, Verdict::Fails)
+            Finding::words(claim.says.clone(), why, checked, ClaimStatus::Fails)
         })
     });
     ClaimResult::new(model, claim, finding)
@@ -81,12 +81,12 @@ pub struct Counts {
 impl Counts {
     /// The counts of `results`.
     pub fn of(results: &[ClaimResult]) -> Counts {
-        let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
+        let count = |v: ClaimStatus| results.iter().filter(|r| r.verdict == v).count();
         Counts {
-            holds: count(Verdict::Holds),
-            fails: count(Verdict::Fails),
-            assumed: count(Verdict::Assumed),
-            unverifiable: count(Verdict::Unverifiable),
+            holds: count(ClaimStatus::Holds),
+            fails: count(ClaimStatus::Fails),
+            assumed: count(ClaimStatus::Assumed),
+            unverifiable: count(ClaimStatus::Unverifiable),
         }
     }
 }

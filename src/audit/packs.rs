@@ -5,7 +5,7 @@
 use super::sim::{DAY_MS, PURCHASE_MS, Sim, date, months_after};
 use crate::accounts::{Purchase, account_spec, pack_grant};
 use crate::ledger::{Credits, TimeMs};
-use crate::pricing::{Claim, Finding, Model, Pack, Verdict};
+use crate::pricing::{Claim, ClaimStatus, Finding, Model, Pack};
 
 /// How long a pack that "never expires" is checked for: two years of calendar months.
 const NEVER_MONTHS: u32 = 24;
@@ -64,7 +64,7 @@ fn per_pack(
         Ok(packs) => packs,
         Err(why) => {
             let checked = "not run: the pack cannot be bought as the model stands".to_string();
-            let finding = Finding::words(document, why, checked, Verdict::Unverifiable);
+            let finding = Finding::words(document, why, checked, ClaimStatus::Unverifiable);
             return Ok(finding);
         }
     };

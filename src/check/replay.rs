@@ -49,28 +49,7 @@ impl Account {
         }
         self.pass_time(event.at_ms, out);
         match &event.kind {
-            EventKind::Granted {
-                key,
-                lot,
-                pool,
-                source,
-                credits,
-                expires_at_ms,
-                priority,
-            } => {
-                let grant = GrantView {
-                    key,
-                    pool,
-                    source: *source,
-                    credits: *credits,
-                    expires_at_ms: *expires_at_ms,
-                    priority: *priority,
-                    at_ms: event.at_ms,
-                    seq: event.seq,
-                    granted_before: 0,
-                };
-                self.granted(*lot, grant, out)
-            }
+            EventKind::Granted { .. } => self.apply_grant(event, out),
             EventKind::Reserved {
                 key,
                 pool,
@@ -114,6 +93,34 @@ impl Account {
             EventKind::Warning { .. } => {}
         }
         self.check_conservation(event, out);
+    }
+
+    /// A grant event, as the lot checks see it.
+    fn apply_grant(&mut self, event: &Event, out: &mut Report<'_>) {
+        let EventKind::Granted {
+            key,
+            lot,
+            pool,
+            source,
+            credits,
+            expires_at_ms,
+            priority,
+        } = &event.kind
+        else {
+            return;
+        };
+        let grant = GrantView {
+            key,
+            pool,
+            source: *source,
+            credits: *credits,
+            expires_at_ms: *expires_at_ms,
+            priority: *priority,
+            at_ms: event.at_ms,
+            seq: event.seq,
+            granted_before: 0,
+        };
+        self.granted(*lot, grant, out)
     }
 
     /// Checks that `seq` is the next one. A gap is reported and the event applied; a repeat

@@ -155,32 +155,39 @@ pub fn render_timeline(
     out
 }
 
+/// Draws as `lot:credits`, or `none`.
+fn lots(draws: &[Draw]) -> String {
+    let parts: Vec<String> = draws
+        .iter()
+        .map(|d| format!("{}:{}", d.lot, d.credits))
+        .collect();
+    none_if_empty(parts)
+}
+
+/// A grant in words.
+fn describe_grant(kind: &EventKind, date: &impl Fn(TimeMs) -> String) -> String {
+    let EventKind::Granted {
+        key,
+        lot,
+        pool,
+        credits,
+        expires_at_ms,
+        priority,
+        ..
+    } = kind
+    else {
+        return String::new();
+    };
+    let expiry = expires_at_ms.map_or("never expires".to_string(), |e| {
+        format!("expires {}", date(e))
+    });
+    format!("granted {key}: lot {lot}, {credits} credits of {pool}, priority {priority}, {expiry}")
+}
+
 /// One event in words.
 fn describe(kind: &EventKind, date: &impl Fn(TimeMs) -> String) -> String {
-    let lots = |draws: &[Draw]| {
-        let parts: Vec<String> = draws
-            .iter()
-            .map(|d| format!("{}:{}", d.lot, d.credits))
-            .collect();
-        none_if_empty(parts)
-    };
     match kind {
-        EventKind::Granted {
-            key,
-            lot,
-            pool,
-            credits,
-            expires_at_ms,
-            priority,
-            ..
-        } => {
-            let expiry = expires_at_ms.map_or("never expires".to_string(), |e| {
-                format!("expires {}", date(e))
-            });
-            format!(
-                "granted {key}: lot {lot}, {credits} credits of {pool}, priority {priority}, {expiry}"
-            )
-        }
+        EventKind::Granted { .. } => describe_grant(kind, date),
         EventKind::Reserved {
             key,
             action,

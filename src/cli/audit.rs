@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use creditsim::audit::{Counts, audit};
-use creditsim::pricing::{BUILTIN_IDS, ClaimResult, Model, Verdict};
+use creditsim::pricing::{BUILTIN_IDS, ClaimResult, ClaimStatus, Model};
 
 /// Arguments of `creditsim audit`.
 #[derive(Debug, clap::Args)]
@@ -96,10 +96,10 @@ fn print_audit(out: &mut String, model: &Model, results: &[ClaimResult]) -> std:
     writeln!(out, "{}", summary_line(model, results))?;
     for r in results {
         let verdict = match r.verdict {
-            Verdict::Holds => "holds",
-            Verdict::Fails => "FAILS",
-            Verdict::Assumed => "assumed",
-            Verdict::Unverifiable => "unverifiable",
+            ClaimStatus::Holds => "holds",
+            ClaimStatus::Fails => "FAILS",
+            ClaimStatus::Assumed => "assumed",
+            ClaimStatus::Unverifiable => "unverifiable",
         };
         writeln!(
             out,

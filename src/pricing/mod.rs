@@ -32,7 +32,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use claims::{ClaimResult, Finding, Verdict};
+pub use claims::{ClaimResult, ClaimStatus, Finding};
 pub use draw::{CostDraw, CostSampler, MeanOutOfRange};
 pub use error::PricingError;
 pub(crate) use error::list as list_ids;

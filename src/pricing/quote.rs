@@ -383,7 +383,7 @@ pub(crate) fn describe(action: &Action) -> String {
 }
 
 /// `video(scenes=length: short→3 standard→5 extended→7, quality=quality)`.
-fn describe_step(step: &super::schema::Step) -> String {
+fn describe_step(step: &super::schema::RecipeStep) -> String {
     use super::schema::StepParam;
     let args: Vec<String> = step
         .params

@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use creditsim::audit::{Counts, audit};
-use creditsim::pricing::{BUILTIN_IDS, Model, Verdict};
+use creditsim::pricing::{BUILTIN_IDS, ClaimStatus, Model};
 
 use crate::pricing::scratch_dir;
 
-fn ids_with(model: &Model, verdict: Verdict) -> BTreeSet<String> {
+fn ids_with(model: &Model, verdict: ClaimStatus) -> BTreeSet<String> {
     (audit(model).into_iter())
         .filter(|r| r.verdict == verdict)
         .map(|r| r.id)
@@ -94,7 +94,7 @@ fn failing_and_assumed_claims_are_pinned_per_vendor() {
     ];
     for (vendor, ids) in failing {
         let model = Model::builtin(vendor).unwrap();
-        assert_eq!(ids_with(&model, Verdict::Fails), set(ids), "{vendor}");
+        assert_eq!(ids_with(&model, ClaimStatus::Fails), set(ids), "{vendor}");
     }
     let campaigns = Model::builtin("campaigns").unwrap();
     let assumed = [
@@ -103,7 +103,7 @@ fn failing_and_assumed_claims_are_pinned_per_vendor() {
         "variable-costs",
         "currency",
     ];
-    assert_eq!(ids_with(&campaigns, Verdict::Assumed), set(&assumed));
+    assert_eq!(ids_with(&campaigns, ClaimStatus::Assumed), set(&assumed));
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn every_vendor_states_rules_and_assumptions_not_only_arithmetic() {
         assert!(
             results
                 .iter()
-                .all(|r| r.holds == (r.verdict == Verdict::Holds))
+                .all(|r| r.holds == (r.verdict == ClaimStatus::Holds))
         );
     }
 }
@@ -151,7 +151,7 @@ fn a_contradiction_shows_both_readings() {
         .iter()
         .find(|r| r.id == "valid-12-months")
         .unwrap();
-    assert_eq!(valid.verdict, Verdict::Holds);
+    assert_eq!(valid.verdict, ClaimStatus::Holds);
     assert!(
         valid.checked.contains("12 calendar months"),
         "{}",
@@ -176,8 +176,8 @@ fn edited(test: &str, vendor: &str, edits: &[(&str, &str)]) -> Model {
 
 /// The claims that fail on the edited copy but not on the built-in model.
 fn newly_failing(vendor: &str, copy: &Model) -> BTreeSet<String> {
-    let before = ids_with(&Model::builtin(vendor).unwrap(), Verdict::Fails);
-    let after = ids_with(copy, Verdict::Fails);
+    let before = ids_with(&Model::builtin(vendor).unwrap(), ClaimStatus::Fails);
+    let after = ids_with(copy, ClaimStatus::Fails);
     after.difference(&before).cloned().collect()
 }
 
@@ -331,6 +331,6 @@ fn an_assumed_claim_fails_when_the_model_does_not_do_what_it_assumed() {
         )],
     );
     let base = Model::builtin("videodraft").unwrap();
-    assert!(ids_with(&base, Verdict::Assumed).contains("charge-timing"));
+    assert!(ids_with(&base, ClaimStatus::Assumed).contains("charge-timing"));
     assert_eq!(newly_failing("videodraft", &copy), set(&["charge-timing"]));
 }

@@ -4,7 +4,7 @@
 use std::process::Output;
 
 use creditsim::audit::audit;
-use creditsim::pricing::{BUILTIN_IDS, Model, Verdict};
+use creditsim::pricing::{BUILTIN_IDS, ClaimStatus, Model};
 
 use crate::pricing::edited_model;
 use crate::support::creditsim;
@@ -151,13 +151,13 @@ fn audit_json_agrees_with_the_library() {
             assert!(json[field].is_string(), "{field} of {}", result.id);
         }
     }
-    let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count() as u64;
-    assert_eq!(v[0]["fails"].as_u64(), Some(count(Verdict::Fails)));
-    assert_eq!(v[0]["holds"].as_u64(), Some(count(Verdict::Holds)));
-    assert_eq!(v[0]["assumed"].as_u64(), Some(count(Verdict::Assumed)));
+    let count = |v: ClaimStatus| results.iter().filter(|r| r.verdict == v).count() as u64;
+    assert_eq!(v[0]["fails"].as_u64(), Some(count(ClaimStatus::Fails)));
+    assert_eq!(v[0]["holds"].as_u64(), Some(count(ClaimStatus::Holds)));
+    assert_eq!(v[0]["assumed"].as_u64(), Some(count(ClaimStatus::Assumed)));
     assert_eq!(
         v[0]["unverifiable"].as_u64(),
-        Some(count(Verdict::Unverifiable))
+        Some(count(ClaimStatus::Unverifiable))
     );
 }
 

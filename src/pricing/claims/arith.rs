@@ -2,7 +2,7 @@
 //! Each combines statements (a per-scene rate and a totals table, a price and a credit count),
 //! so none compares a model field with the line it was copied from.
 
-use super::{Finding, Verdict, doc_amount, doc_text};
+use super::{ClaimStatus, Finding, doc_amount, doc_text};
 use crate::pricing::load::params_of;
 use crate::pricing::quote::{add, times};
 use crate::pricing::schema::{Amount, Claim, DocValue, Item, Match};
@@ -12,7 +12,7 @@ use crate::pricing::{Cost, Model, OnPlan, Params, Quote};
 const PER_UNITS_MAX: u64 = 10;
 
 /// Compares the document's number with the model's.
-fn verdict(claim: &Claim, model: Cost) -> Result<Verdict, String> {
+fn verdict(claim: &Claim, model: Cost) -> Result<ClaimStatus, String> {
     let doc = doc_amount(claim)?;
     let agrees = match claim.compare {
         Match::Exact => doc == model,
@@ -140,7 +140,7 @@ pub(super) fn sum_claim(model: &Model, claim: &Claim) -> Result<Finding, String>
     }
     let verdict = match (terms_hold, verdict(claim, total)?) {
         (true, v) => v,
-        (false, _) => Verdict::Fails,
+        (false, _) => ClaimStatus::Fails,
     };
     Ok(Finding {
         document: doc_text(claim),
@@ -252,7 +252,12 @@ pub(super) fn unit_price_claim(model: &Model, claim: &Claim) -> Result<Finding, 
     let checked = format!("{}'s price ÷ its credits, rounded half up", pack.id);
     let Some(price) = pack.price else {
         let text = format!("pack {}: price unknown", pack.id);
-        return Ok(Finding::words(doc.clone(), text, checked, Verdict::Fails));
+        return Ok(Finding::words(
+            doc.clone(),
+            text,
+            checked,
+            ClaimStatus::Fails,
+        ));
     };
     let per_credit = per_credit(price.cents, pack.credits, decimals).ok_or("overflow")?;
     Ok(Finding::words(

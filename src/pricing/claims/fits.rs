@@ -5,7 +5,7 @@
 //! which names the price a document's figures were computed with (VideoDraft's "~N Kling
 //! videos" fit 30 credits a video, not the table's 25).
 
-use super::{Finding, Verdict};
+use super::{ClaimStatus, Finding};
 use crate::pricing::load::params_of;
 use crate::pricing::schema::{Budget, Claim};
 use crate::pricing::{Cost, Model, OnPlan};
@@ -154,8 +154,8 @@ pub(super) fn fits_claim(model: &Model, claim: &Claim) -> Result<Finding, String
         ),
         format!("{}, rounded down, to nearest and up", credits.join(", ")),
         match holds {
-            true => Verdict::Holds,
-            false => Verdict::Fails,
+            true => ClaimStatus::Holds,
+            false => ClaimStatus::Fails,
         },
     ))
 }

@@ -19,7 +19,7 @@ use super::{Cost, Model};
 /// Whether a claim held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+pub enum ClaimStatus {
     /// The model agrees with the document.
     Holds,
     /// It does not, or the document contradicts itself.
@@ -45,12 +45,17 @@ pub struct Finding {
     /// The model's number as credits (or items), where it is one.
     pub model_credits: Option<Cost>,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: ClaimStatus,
 }
 
 impl Finding {
     /// A finding without numbers.
-    pub fn words(document: String, model: String, checked: String, verdict: Verdict) -> Finding {
+    pub fn words(
+        document: String,
+        model: String,
+        checked: String,
+        verdict: ClaimStatus,
+    ) -> Finding {
         Finding {
             document,
             model,
@@ -62,10 +67,10 @@ impl Finding {
     }
 
     /// Holds when `agrees`, fails otherwise.
-    pub fn verdict_of(agrees: bool) -> Verdict {
+    pub fn verdict_of(agrees: bool) -> ClaimStatus {
         match agrees {
-            true => Verdict::Holds,
-            false => Verdict::Fails,
+            true => ClaimStatus::Holds,
+            false => ClaimStatus::Fails,
         }
     }
 }
@@ -98,7 +103,7 @@ pub struct ClaimResult {
     /// The model's number as credits (or items, for `fits`), where it is one.
     pub model_credits: Option<Cost>,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: ClaimStatus,
     /// `verdict == Holds`, for consumers that want a flag.
     pub holds: bool,
 }
@@ -108,7 +113,7 @@ impl ClaimResult {
     /// reported as assumed: the model does what it chose, but the document did not say it.
     pub fn new(model: &Model, claim: &Claim, finding: Finding) -> ClaimResult {
         let verdict = match (finding.verdict, &claim.reading) {
-            (Verdict::Holds, Some(_)) => Verdict::Assumed,
+            (ClaimStatus::Holds, Some(_)) => ClaimStatus::Assumed,
             (verdict, _) => verdict,
         };
         ClaimResult {
@@ -124,7 +129,7 @@ impl ClaimResult {
             reading: claim.reading.clone(),
             document_credits: finding.document_credits,
             model_credits: finding.model_credits,
-            holds: verdict == Verdict::Holds,
+            holds: verdict == ClaimStatus::Holds,
             verdict,
         }
     }
@@ -138,7 +143,7 @@ pub(crate) fn evaluate(model: &Model, claim: &Claim) -> Finding {
             doc_text(claim),
             err,
             "could not be computed".to_string(),
-            Verdict::Fails,
+            ClaimStatus::Fails,
         )
     })
 }
@@ -155,15 +160,15 @@ pub(crate) fn compute(model: &Model, claim: &Claim) -> Result<Finding, String> {
         K::UnitPrice => arith::unit_price_claim(model, claim),
         K::BestValue => arith::best_value_claim(model, claim),
         K::NoPacks => Ok(arith::no_packs_claim(model)),
-        K::Assumed => Ok(words(claim, "the model's reading", Verdict::Assumed)),
-        K::Unverifiable => Ok(words(claim, "nothing to check", Verdict::Unverifiable)),
+        K::Assumed => Ok(words(claim, "the model's reading", ClaimStatus::Assumed)),
+        K::Unverifiable => Ok(words(claim, "nothing to check", ClaimStatus::Unverifiable)),
         rule => Err(format!("`{rule:?}` is a rule claim, run by the audit")),
     }
 }
 
-fn words(claim: &Claim, checked: &str, verdict: Verdict) -> Finding {
+fn words(claim: &Claim, checked: &str, verdict: ClaimStatus) -> Finding {
     let model = match verdict {
-        Verdict::Unverifiable => claim.why.clone(),
+        ClaimStatus::Unverifiable => claim.why.clone(),
         _ => claim.reading.clone(),
     };
     Finding::words(

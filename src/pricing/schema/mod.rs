@@ -198,7 +198,7 @@ pub enum StepParam {
 /// One action that a recipe runs.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+pub struct RecipeStep {
     /// The action id.
     pub action: String,
     /// Its parameters.
@@ -242,7 +242,7 @@ pub struct Action {
     pub rounding: Option<Rounding>,
     /// A recipe: the sum of these actions.
     #[serde(default)]
-    pub steps: Option<Vec<Step>>,
+    pub steps: Option<Vec<RecipeStep>>,
     /// A remark from the model's author (a reading of the document, a choice made).
     #[serde(default)]
     pub note: Option<String>,

@@ -51,20 +51,7 @@ pub(crate) fn build(
         None => vendor,
     };
     let catalog = catalog.unwrap_or(&vendor);
-    let name = match &raw.name {
-        Some(name) if !is_folder_name(name.get_ref()) => {
-            let message = format!("{NAME_RULE}, got \"{}\"", name.get_ref());
-            return Err(src.error(name.span(), "name", message));
-        }
-        Some(name) => name.get_ref().clone(),
-        None => file_stem(src.path),
-    };
-    if !is_folder_name(&name) {
-        let message = format!(
-            "the file's name \"{name}\" cannot name a results folder; set `name` ({NAME_RULE})"
-        );
-        return Err(src.error_at_start(message));
-    }
+    let name = scenario_name(src, raw.name.as_ref())?;
     let seed = match (seed_override, &raw.seed) {
         (Some(seed), _) => seed,
         (None, Some(seed)) => non_negative(src, seed, "seed")?,
@@ -109,6 +96,28 @@ pub(crate) fn build(
     };
     check_ids(src, &raw, &scenario, catalog)?;
     Ok(scenario)
+}
+
+/// The scenario's name, which names its results folder: `name`, else the file's stem.
+fn scenario_name(
+    src: SourceText<'_>,
+    name: Option<&toml::Spanned<String>>,
+) -> Result<String, ScenarioError> {
+    let name = match name {
+        Some(name) if !is_folder_name(name.get_ref()) => {
+            let message = format!("{NAME_RULE}, got \"{}\"", name.get_ref());
+            return Err(src.error(name.span(), "name", message));
+        }
+        Some(name) => name.get_ref().clone(),
+        None => file_stem(src.path),
+    };
+    if !is_folder_name(&name) {
+        let message = format!(
+            "the file's name \"{name}\" cannot name a results folder; set `name` ({NAME_RULE})"
+        );
+        return Err(src.error_at_start(message));
+    }
+    Ok(name)
 }
 
 /// Asks the vendor (`catalog`) about every plan, pack and action the file names, after the
