@@ -31,16 +31,14 @@ fn squeeze(text: &str) -> String {
         .collect()
 }
 
-/// The vendor document's lines, from the `shared/vendor-docs/` beside the nearest ancestor
-/// of the crate that has one (the main checkout and a worktree sit at different depths).
+/// The vendor document's lines, from the copy kept in `docs/vendor-docs/` (the documents the
+/// models are written from; a claim's line numbers refer to them).
 fn document(vendor: &str) -> Vec<String> {
-    let file = format!("shared/vendor-docs/{vendor}.txt");
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = (crate_dir.ancestors())
-        .map(|dir| dir.join(&file))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no {file} above {}", crate_dir.display()));
-    let text = std::fs::read_to_string(path).expect("the vendor document");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/vendor-docs")
+        .join(format!("{vendor}.txt"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     text.lines().map(str::to_string).collect()
 }
 
