@@ -17,6 +17,7 @@ mod ledger_rules;
 mod mutated_inputs;
 mod postgres;
 mod pricing;
+mod results_dir;
 mod run;
 mod scenario;
 mod support;
