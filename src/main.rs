@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    quiet_injected_crashes();
+    creditsim::backends::quiet_injected_crashes();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
@@ -16,21 +16,4 @@ fn main() -> ExitCode {
             ExitCode::from(cli::exit_code_of(&err))
         }
     }
-}
-
-/// Injected account crashes are panics by design (the supervisor restarts the actor); keep
-/// them off stderr, and leave every other panic to the default hook.
-fn quiet_injected_crashes() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if !message.starts_with(creditsim::backends::INJECTED_CRASH) {
-            default_hook(info);
-        }
-    }));
 }

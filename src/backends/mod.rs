@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::ledger::{AccountSpec, Crashable, EventSink, Ledger, LedgerError};
 
-pub use actor::{ActorLedger, INJECTED_CRASH};
+pub use actor::{ActorLedger, INJECTED_CRASH, quiet_injected_crashes};
 pub use flawed::{Flaw, FlawedLedger};
 pub use postgres::{DatabaseOptions, PostgresLedger, Strategy};
 

@@ -12,6 +12,24 @@ use crate::ledger::*;
 /// How an injected crash's panic message starts, so the binary can keep it off stderr.
 pub const INJECTED_CRASH: &str = "injected crash";
 
+/// Injected account crashes are panics by design (the supervisor restarts the actor): keeps
+/// them off stderr, and leaves every other panic to the hook installed before. For binaries
+/// (the CLI, benchmarks) that run with crash faults.
+pub fn quiet_injected_crashes() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if !message.starts_with(INJECTED_CRASH) {
+            default_hook(info);
+        }
+    }));
+}
+
 /// The account actor (a unit struct: all state is in [`AccountState`]).
 pub struct AccountActor;
 
