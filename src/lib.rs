@@ -25,6 +25,8 @@
 //!   directly, sharded over cores, with money, purchases and breakage.
 //! - [`report`]: summaries for people and machines, result files, thresholds, and the
 //!   outcome that maps to an exit code; comparing one result with another.
+//! - [`shrink`]: a failing run reduced to the smallest trace that still breaks the same
+//!   invariant, written as a scenario to replay, with the violated account's timeline.
 //! - [`bench`]: the benchmark suite (`creditsim bench`): each figure beside its floor,
 //!   repeated, with a noise-free instruction count, and baselines to judge against.
 
@@ -42,4 +44,5 @@ pub mod pricing;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod shrink;
 pub mod sim;

@@ -88,6 +88,18 @@ impl fmt::Display for Invariant {
     }
 }
 
+impl std::str::FromStr for Invariant {
+    type Err = String;
+
+    /// `I1` to `I12`, as verdicts print them (any case).
+    fn from_str(text: &str) -> Result<Invariant, String> {
+        let wanted = text.trim();
+        (Invariant::ALL.into_iter())
+            .find(|invariant| invariant.to_string().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| format!("expected an invariant I1 to I12, got {text:?}"))
+    }
+}
+
 /// One broken invariant, located as precisely as the events allow, with a one-line
 /// explanation a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ mod generate;
 mod judge;
 mod quote;
 mod run;
+mod shrink;
 mod sweep;
 mod table;
 mod vendors;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Run a scenario over a range of seeds, deterministically and over all cores, and list
     /// the failing seeds with the command that replays each.
     Sweep(sweep::Args),
+    /// Reduce a failing run to the smallest scenario and trace that still break the same
+    /// invariant, and print the violated account's timeline.
+    Shrink(shrink::Args),
     /// Run the benchmark suite with its floors; save it as a baseline or judge it against
     /// one (exit 4 on a regression).
     Bench(bench::Args),
@@ -75,8 +79,18 @@ pub enum Command {
 pub fn exit_code_of(err: &anyhow::Error) -> u8 {
     use creditsim::report::{ClaimError, WriteError};
     use creditsim::runner::RunError;
+    use creditsim::shrink::ShrinkError;
     let io = err.chain().any(|cause| {
         cause.is::<WriteError>()
+            || matches!(
+                cause.downcast_ref::<ShrinkError>(),
+                Some(
+                    ShrinkError::Write { .. }
+                        | ShrinkError::Results(_)
+                        | ShrinkError::Claim(ClaimError::Io(_))
+                        | ShrinkError::Run(RunError::Journal(_))
+                )
+            )
             || matches!(cause.downcast_ref::<RunError>(), Some(RunError::Journal(_)))
             || matches!(cause.downcast_ref::<ClaimError>(), Some(ClaimError::Io(_)))
             || matches!(
@@ -99,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Economics(args) => economics::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Shrink(args) => shrink::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Compare(args) => compare::run(args),
     }

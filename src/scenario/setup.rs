@@ -232,6 +232,24 @@ impl Scenario {
         })
     }
 
+    /// This scenario with its steps replayed from `trace`, as a file with `trace = ...`
+    /// would build it: the trace fixes the number of steps, their durations and faults, and
+    /// whether they arrive open (rows with send times) or closed (after the think time).
+    pub fn replaying(mut self, trace: Trace) -> Scenario {
+        self.arrival = match (trace.is_open(), self.arrival) {
+            (true, _) => Arrival::Open {
+                rate_per_s: trace.rate_per_s(),
+            },
+            (false, Arrival::Closed { think_ms }) => Arrival::Closed { think_ms },
+            (false, Arrival::Open { .. }) => Arrival::Closed { think_ms: 0 },
+        };
+        self.duration = RunDuration::Steps(trace.len() as u64);
+        self.generation = Generation::default();
+        self.faults = FaultSet::none();
+        self.source = StepSource::Trace(Arc::new(trace));
+        self
+    }
+
     /// Turns on faults named by `--faults` (see [`FaultSet::enable`]). A trace records its
     /// own faults, so enabling faults on a trace replay is refused.
     pub fn enable_faults(&mut self, faults: &[Fault]) -> Result<(), ScenarioError> {

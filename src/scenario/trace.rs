@@ -52,6 +52,32 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// A trace of `steps`, which are already valid for a scenario with `agents` agents, as
+    /// if read from `path`: `creditsim shrink` builds its smaller traces from a run's own
+    /// steps. Each step's index becomes its row number, as in a trace file.
+    pub fn from_steps(path: PathBuf, steps: Vec<Step>, agents: usize) -> Trace {
+        let mut by_agent = vec![Vec::new(); agents];
+        let mut rows = steps;
+        for (row, step) in rows.iter_mut().enumerate() {
+            step.index = row as u64;
+            let agent = step.agent as usize;
+            if agent >= by_agent.len() {
+                by_agent.resize(agent + 1, Vec::new());
+            }
+            by_agent[agent].push(row);
+        }
+        Trace {
+            path,
+            rows,
+            by_agent,
+        }
+    }
+
+    /// Every step, in row order.
+    pub fn rows(&self) -> &[Step] {
+        &self.rows
+    }
+
     /// The file it came from.
     pub fn path(&self) -> &Path {
         &self.path

@@ -20,6 +20,7 @@ mod pricing;
 mod results_dir;
 mod run;
 mod scenario;
+mod shrink;
 mod support;
 mod sweep;
 mod tamper;
