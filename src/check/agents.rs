@@ -58,9 +58,13 @@ pub(super) fn check_key(
         })
     };
     if let (Some(hold), true) = (&state.hold, ended.finished) {
-        let at = state.opened.map(|(_, seq, at_ms)| (seq, at_ms));
         let msg = format!("hold {key} ({} credits) was never closed", hold.credits);
-        report(Invariant::I6, at, u128::from(hold.credits), msg);
+        report(
+            Invariant::I6,
+            Some(hold.opened_at),
+            u128::from(hold.credits),
+            msg,
+        );
     }
     let charge = state
         .first_charge

@@ -301,6 +301,7 @@ impl Account {
                 credits: 0,
                 deadline_ms,
                 draws: Vec::with_capacity(draws.len()),
+                opened_at: (out.at.seq, at_ms),
             })
         });
         hold.credits = hold.credits.saturating_add(credits);

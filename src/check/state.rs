@@ -154,6 +154,9 @@ pub(super) struct Hold {
     pub deadline_ms: TimeMs,
     /// Per lot, credits taken and not yet accounted for.
     pub draws: Vec<(LotId, i128)>,
+    /// The `seq` and time of the reserve that opened it: where a hold never closed (I6) is
+    /// shown, which is not the key's first event when a key is reserved again.
+    pub opened_at: (u64, TimeMs),
 }
 
 /// Everything known about one key: its ledger history and the agent's view of it.
