@@ -20,6 +20,7 @@ mod builtin;
 mod claims;
 mod draw;
 mod error;
+pub mod limits;
 mod load;
 mod plan_quote;
 mod quote;

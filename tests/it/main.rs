@@ -14,6 +14,7 @@ mod journal_torn;
 mod journals;
 mod ledger_model;
 mod ledger_rules;
+mod model_sweep;
 mod mutated_inputs;
 mod postgres;
 mod pricing;
