@@ -16,6 +16,7 @@ mod ledger_model;
 mod ledger_rules;
 mod model_sweep;
 mod mutated_inputs;
+mod personas;
 mod postgres;
 mod pricing;
 mod results_dir;
