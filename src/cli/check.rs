@@ -146,8 +146,8 @@ fn judge_finished(
         _ if args.finished => return,
         (None, None) => format!("no {SETUP_FILE} beside the journal, which a finished run writes"),
         (None, Some(None)) => format!(
-            "{SETUP_FILE} records no end (`end_ms` is null): the run stopped without closing \
-             its accounts, as a stalled run does"
+            "{SETUP_FILE} records no end: `end_ms` is null, as a stalled run leaves it, whose \
+             accounts were never closed"
         ),
         (None, Some(Some(_))) => return,
     };

@@ -231,7 +231,7 @@ fn render_personas(s: &Summary, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        "\ncredits by persona    {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "\ncredits by persona     {:>12} {:>12} {:>12} {:>12} {:>12}",
         "granted", "charged", "expired", "remaining", "held"
     );
     for (name, p) in &s.personas {
