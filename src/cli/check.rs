@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use creditsim::check::{Checker, RunSetup, SETUP_FILE, Verdict, render_timeline};
 use creditsim::journal::{JournalReader, StepReader, TornLine};
-use creditsim::ledger::{AccountId, Event};
+use creditsim::ledger::{AccountId, Event, TimeMs};
 use creditsim::report::virtual_date;
 
 use super::{EXIT_OK, EXIT_VIOLATION};
@@ -18,12 +18,14 @@ use super::{EXIT_OK, EXIT_VIOLATION};
   creditsim check results/aibc-1/journal.csv --timeline 12
 
 steps.csv and setup.json next to the journal are used when present. The runner writes \
-setup.json only once the run has finished, so without it (a run killed or still running) \
-or with a torn last line in the journal or steps (a row cut off mid-write), the run is \
-judged unfinished: the complete rows are judged, but open holds (I6) and keys whose charge \
-or step was not yet written (I7) are not violations; --finished demands them anyway. \
+setup.json only once the run has finished, so without it (a run killed or still running), \
+with a setup.json that records no end (a stalled run never closed its accounts), or with \
+a torn last line in the journal or steps (a row cut off mid-write) or an empty file (a run \
+killed before it wrote anything), the run is judged unfinished: the complete rows are \
+judged, but open holds (I6) and keys whose charge or step was not yet written (I7) are not \
+violations; --finished demands them anyway, except of a torn or empty file. \
 Exit codes: 0 every invariant held, 1 one was violated, 2 a file is missing or malformed \
-(file, line and column named); a torn last line alone is not exit 2.")]
+(file, line and column named); a torn last line or an empty file alone is not exit 2.")]
 pub struct Args {
     /// The journal to check: the `journal.csv` of a run.
     pub journal: PathBuf,
@@ -44,8 +46,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Judge the run as finished even without its setup.json (a journal made by hand or
-    /// copied alone): open holds are I6 and half-written keys I7. A torn last line still
-    /// marks the run unfinished.
+    /// copied alone) or with one that records no end: open holds are I6 and half-written
+    /// keys I7. A torn last line or an empty file still marks the run unfinished.
     #[arg(long)]
     pub finished: bool,
 }
@@ -56,6 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let steps = beside(&args.steps, &args.journal, "steps.csv");
     let setup = beside(&args.setup, &args.journal, SETUP_FILE);
     let mut checker = Checker::new();
+    let mut end_ms = None;
     if let Some(path) = &setup {
         let read = RunSetup::read(path)?;
         if !args.json {
@@ -68,31 +71,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 read.accounts.len()
             );
         }
+        end_ms = read.end_ms;
         checker = checker.with_setup(&read);
     }
-    let mut torn = Vec::new();
-    let timeline = read_journal(&args, &mut checker, &mut torn)?;
+    let mut cuts = Vec::new();
+    let timeline = read_journal(&args, &mut checker, &mut cuts)?;
     if let Some(path) = &steps {
-        let mut reader = StepReader::open(path)?;
-        let mut count = 0u64;
-        for step in reader.by_ref() {
-            checker.observe_step(&step?);
-            count += 1;
-        }
-        torn.extend(reader.torn_tail().map(|line| (line, count, "steps")));
+        read_steps(path, &mut checker, &mut cuts)?;
     }
-    for (line, complete, what) in &torn {
-        let note = format!("{line}: judged the {complete} complete {what} before it");
-        eprintln!("{note}");
-        checker.note(note);
-    }
-    if !torn.is_empty() {
-        checker.unfinished("a file ends in a torn line");
-    } else if setup.is_none() && !args.finished {
-        checker.unfinished(format!(
-            "no {SETUP_FILE} beside the journal, which a finished run writes"
-        ));
-    }
+    judge_finished(&args, &mut checker, &cuts, setup.as_ref().map(|_| end_ms));
     let verdict = checker.finish();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verdict)?);
@@ -115,18 +102,70 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// A file's torn last line, with how many complete rows (`what`) came before it.
-type Torn = (TornLine, u64, &'static str);
+/// What a file shows of a run that had not finished writing it.
+enum Cut {
+    /// A torn last line, with how many complete rows (`what`) came before it.
+    Torn(TornLine, u64, &'static str),
+    /// No bytes at all: the run was killed before it wrote the header; no `what` yet.
+    Empty(PathBuf, &'static str),
+}
 
-/// Feeds the journal's complete events to `checker`, noting a torn last line in `torn`, and
-/// returns the `--timeline` account's events.
+impl Cut {
+    fn note(&self) -> String {
+        match self {
+            Cut::Torn(line, complete, what) => {
+                format!("{line}: judged the {complete} complete {what} before it")
+            }
+            Cut::Empty(file, what) => format!(
+                "{} is empty: the run wrote nothing yet (it was stopped before its header \
+                 reached the file), so there are no {what} to judge",
+                file.display()
+            ),
+        }
+    }
+}
+
+/// Notes each cut file, and declares the run unfinished where the files say so: a cut file,
+/// no setup (written only once a run has finished) unless `--finished`, or a setup that
+/// records no end (`end_ms` null: the run stopped without closing its accounts, as after a
+/// stall) unless `--finished`. `setup_end` is `None` without a setup.
+fn judge_finished(
+    args: &Args,
+    checker: &mut Checker,
+    cuts: &[Cut],
+    setup_end: Option<Option<TimeMs>>,
+) {
+    for cut in cuts {
+        let note = cut.note();
+        eprintln!("{note}");
+        checker.note(note);
+    }
+    let why = match (cuts.first(), setup_end) {
+        (Some(Cut::Torn(..)), _) => "a file ends in a torn line".to_string(),
+        (Some(Cut::Empty(..)), _) => "a file is empty".to_string(),
+        _ if args.finished => return,
+        (None, None) => format!("no {SETUP_FILE} beside the journal, which a finished run writes"),
+        (None, Some(None)) => format!(
+            "{SETUP_FILE} records no end: `end_ms` is null, as a stalled run leaves it, whose \
+             accounts were never closed"
+        ),
+        (None, Some(Some(_))) => return,
+    };
+    checker.unfinished(why);
+}
+
+/// Feeds the journal's complete events to `checker`, noting a cut in `cuts`, and returns the
+/// `--timeline` account's events.
 fn read_journal(
     args: &Args,
     checker: &mut Checker,
-    torn: &mut Vec<Torn>,
+    cuts: &mut Vec<Cut>,
 ) -> anyhow::Result<Vec<Event>> {
     let mut timeline = Vec::new();
     let mut journal = JournalReader::open(&args.journal)?;
+    if journal.file_is_empty() {
+        cuts.push(Cut::Empty(args.journal.clone(), "events"));
+    }
     let mut events = 0u64;
     for event in journal.by_ref() {
         let event = event?;
@@ -136,8 +175,31 @@ fn read_journal(
             timeline.push(event);
         }
     }
-    torn.extend(journal.torn_tail().map(|line| (line, events, "events")));
+    cuts.extend(
+        journal
+            .torn_tail()
+            .map(|line| Cut::Torn(line, events, "events")),
+    );
     Ok(timeline)
+}
+
+/// Feeds the complete steps of `path` to `checker`, noting a cut in `cuts`.
+fn read_steps(path: &Path, checker: &mut Checker, cuts: &mut Vec<Cut>) -> anyhow::Result<()> {
+    let mut reader = StepReader::open(path)?;
+    if reader.file_is_empty() {
+        cuts.push(Cut::Empty(path.to_path_buf(), "steps"));
+    }
+    let mut count = 0u64;
+    for step in reader.by_ref() {
+        checker.observe_step(&step?);
+        count += 1;
+    }
+    cuts.extend(
+        reader
+            .torn_tail()
+            .map(|line| Cut::Torn(line, count, "steps")),
+    );
+    Ok(())
 }
 
 /// The file given by its flag, or else the file `name` beside the journal when it exists

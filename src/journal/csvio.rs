@@ -25,6 +25,9 @@ impl<W: io::Write, const N: usize> RowWriter<W, N> {
             .has_headers(false)
             .from_writer(inner);
         csv.write_record(columns)?;
+        // The header reaches the file at once, so that a run killed before its first row
+        // leaves a file that says what it is rather than an empty one.
+        csv.flush().map_err(csv::Error::from)?;
         Ok(RowWriter {
             csv,
             fields: std::array::from_fn(|_| String::new()),
@@ -62,6 +65,8 @@ pub(crate) struct RowReader<R: io::Read> {
     /// The text after the file's last newline, which a writer killed mid-row leaves; it is
     /// not read as a row.
     torn: Option<String>,
+    /// The file had no bytes at all: its writer was killed before the header reached it.
+    empty: bool,
 }
 
 /// The incomplete last line of a file: text after the last newline, which is what a writer
@@ -100,10 +105,12 @@ impl RowReader<io::Take<File>> {
         let mut file = File::open(path).map_err(io_error)?;
         crate::input::refuse_non_file(&file).map_err(io_error)?;
         let (complete_bytes, torn) = split_torn_tail(&mut file).map_err(io_error)?;
+        let empty = file.seek(SeekFrom::End(0)).map_err(io_error)? == 0;
         file.seek(SeekFrom::Start(0)).map_err(io_error)?;
         let mut reader =
             RowReader::unchecked(file.take(complete_bytes), path.to_path_buf(), columns);
         reader.torn = torn;
+        reader.empty = empty;
         reader.check_header()?;
         Ok(reader)
     }
@@ -161,6 +168,7 @@ impl<R: io::Read> RowReader<R> {
             columns,
             failed: false,
             torn: None,
+            empty: false,
         }
     }
 
@@ -174,6 +182,12 @@ impl<R: io::Read> RowReader<R> {
         })
     }
 
+    /// Whether the file had no bytes at all (a run killed before it wrote anything): it
+    /// has no rows, and no header to check. Only a file opened by path is checked.
+    pub fn file_is_empty(&self) -> bool {
+        self.empty
+    }
+
     fn check_header(&mut self) -> Result<(), JournalError> {
         let found = match self.csv.read_record(&mut self.record) {
             Ok(true) => self.record.iter().collect::<Vec<_>>().join(","),
@@ -184,6 +198,7 @@ impl<R: io::Read> RowReader<R> {
             {
                 return Ok(());
             }
+            Ok(false) if self.empty => return Ok(()),
             Ok(false) => String::from("an empty file"),
             Err(err) => return Err(self.csv_error(err)),
         };

@@ -56,6 +56,10 @@ pub enum JournalError {
     /// The last line is incomplete (a writer was killed mid-row), where a whole file is needed.
     #[error("{0}")]
     Torn(super::TornLine),
+    /// The file has no bytes at all (its writer was killed before it wrote anything), where a
+    /// whole file is needed.
+    #[error("{}: the file is empty: the run that writes it wrote nothing yet", .0.display())]
+    Empty(PathBuf),
     /// A row could not be written.
     #[error("cannot write a row: {0}")]
     Write(#[from] csv::Error),

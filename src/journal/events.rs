@@ -64,6 +64,12 @@ impl<R: io::Read> JournalReader<R> {
         self.rows.torn_tail()
     }
 
+    /// Whether the file had no bytes at all: a run killed before it wrote anything. Such a
+    /// file has no rows (and no header); only a file opened by path is checked.
+    pub fn file_is_empty(&self) -> bool {
+        self.rows.file_is_empty()
+    }
+
     /// Reads a journal from `inner`; `name` stands for the file in error messages.
     pub fn from_reader(inner: R, name: impl Into<PathBuf>) -> Result<Self, JournalError> {
         Ok(JournalReader {
@@ -80,10 +86,15 @@ impl<R: io::Read> Iterator for JournalReader<R> {
     }
 }
 
-/// Reads a whole journal file into memory, in file order. A torn last line is an error here;
+/// Reads a whole journal file into memory, in file order. A torn last line or an empty file
+/// (a run that wrote nothing yet) is an error here;
 /// [`JournalReader`] reads the complete rows before one.
 pub fn read_journal(path: impl AsRef<Path>) -> Result<Vec<Event>, JournalError> {
+    let path = path.as_ref();
     let mut reader = JournalReader::open(path)?;
+    if reader.file_is_empty() {
+        return Err(JournalError::Empty(path.to_path_buf()));
+    }
     let rows = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     match reader.torn_tail() {
         Some(torn) => Err(JournalError::Torn(torn)),

@@ -187,6 +187,12 @@ impl<R: io::Read> StepReader<R> {
         self.rows.torn_tail()
     }
 
+    /// Whether the file had no bytes at all: a run killed before it wrote anything. Such a
+    /// file has no rows (and no header); only a file opened by path is checked.
+    pub fn file_is_empty(&self) -> bool {
+        self.rows.file_is_empty()
+    }
+
     /// Reads steps from `inner`; `name` stands for the file in error messages.
     pub fn from_reader(inner: R, name: impl Into<PathBuf>) -> Result<Self, JournalError> {
         Ok(StepReader {
@@ -204,9 +210,14 @@ impl<R: io::Read> Iterator for StepReader<R> {
 }
 
 /// Reads a whole steps file into memory, in file order.
-/// A torn last line is an error here; [`StepReader`] reads the complete rows before one.
+/// A torn last line or an empty file is an error here; [`StepReader`] reads the complete rows
+/// before one.
 pub fn read_steps(path: impl AsRef<Path>) -> Result<Vec<StepRecord>, JournalError> {
+    let path = path.as_ref();
     let mut reader = StepReader::open(path)?;
+    if reader.file_is_empty() {
+        return Err(JournalError::Empty(path.to_path_buf()));
+    }
     let rows = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     match reader.torn_tail() {
         Some(torn) => Err(JournalError::Torn(torn)),

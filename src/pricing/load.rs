@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::limits::{self, OverLimit};
 use super::schema::{Action, PackTerms, Plan, RawModel, StepParam, Validity};
 use super::{Model, Params, PricingError, claims, quote};
 
@@ -61,26 +62,59 @@ impl Located<'_> {
         Ok(out)
     }
 
-    /// The cross-checks that need the whole model: references, recipes and claims.
+    /// A problem of the `[[table]]` item with `id`, at the line of its field.
+    fn in_item(&self, table: &str, id: &str, problem: Problem) -> PricingError {
+        let span = Spans { text: self.text }.field(table, id, &problem.0);
+        self.at(span, problem)
+    }
+
+    /// A number past its limit, at the line that writes it.
+    fn over(&self, table: &str, id: &str, over: OverLimit) -> PricingError {
+        let spans = Spans { text: self.text };
+        let span = spans.value(table, id, &over.key, over.value);
+        self.at(span, problem(over.field, over.message))
+    }
+
+    /// Every number against its documented limit (`pricing::limits`), before anything is
+    /// computed with it.
+    fn check_limits(&self, model: &Model) -> Result<(), PricingError> {
+        limits::warnings(&model.warnings).map_err(|o| self.over("", "", o))?;
+        for a in &model.actions {
+            limits::action(a).map_err(|o| self.over("actions", &a.id, o))?;
+        }
+        for p in &model.plans {
+            limits::plan(p).map_err(|o| self.over("plans", &p.id, o))?;
+        }
+        let complete = model.packs.iter().map(PackTerms::from);
+        for p in complete.chain(model.incomplete_packs.iter().cloned()) {
+            limits::pack(&p).map_err(|o| self.over("packs", &p.id, o))?;
+        }
+        for c in &model.claims {
+            limits::claim(c).map_err(|o| self.over("claims", &c.id, o))?;
+        }
+        Ok(())
+    }
+
+    /// The cross-checks that need the whole model: limits, references, recipes and claims.
     fn check_model(&self, model: &Model) -> Result<(), PricingError> {
-        let spans = &Spans { text: self.text };
+        self.check_limits(model)?;
         for action in &model.actions {
-            let span = spans.of("actions", &action.id);
-            check_action(model, action).map_err(|p| self.at(span.clone(), p))?;
-            quote::check_steps(model, action).map_err(|p| self.at(span, p))?;
+            let at = |p| self.in_item("actions", &action.id, p);
+            check_action(model, action).map_err(at)?;
+            quote::check_steps(model, action).map_err(at)?;
         }
         for plan in &model.plans {
-            check_plan(model, plan).map_err(|p| self.at(spans.of("plans", &plan.id), p))?;
+            check_plan(model, plan).map_err(|p| self.in_item("plans", &plan.id, p))?;
         }
         let complete = model.packs.iter().map(PackTerms::from);
         for pack in complete.chain(model.incomplete_packs.iter().cloned()) {
-            check_pack(model, &pack).map_err(|p| self.at(spans.of("packs", &pack.id), p))?;
+            check_pack(model, &pack).map_err(|p| self.in_item("packs", &pack.id, p))?;
         }
         for claim in &model.claims {
-            let span = spans.of("claims", &claim.id);
-            claims::check::fields(claim).map_err(|p| self.at(span.clone(), p))?;
+            let at = |p| self.in_item("claims", &claim.id, p);
+            claims::check::fields(claim).map_err(at)?;
             claims::check::references(model, claim)
-                .map_err(|e| self.at(span, problem(format!("claims[{}]", claim.id), e)))?;
+                .map_err(|e| at(problem(format!("claims[{}]", claim.id), e)))?;
         }
         Ok(())
     }
@@ -108,6 +142,69 @@ impl Spans<'_> {
         }
         0..0
     }
+}
+
+impl Spans<'_> {
+    /// The line that writes `key = value` in the `[[table]]` item with `id` (in the top
+    /// level when `table` is empty), else that item's id line.
+    fn value(&self, table: &str, id: &str, key: &str, value: u64) -> Range<usize> {
+        let wanted = format!("{key}={value}");
+        self.line_in(table, id, |line| writes(line, &wanted))
+    }
+
+    /// The line of `field` (`actions[video].params.scenes`) in the `[[table]]` item with
+    /// `id`: the line whose key is the field, or a table holding it; else the id line.
+    fn field(&self, table: &str, id: &str, field: &str) -> Range<usize> {
+        let rest = field.strip_prefix(&format!("{table}[{id}]."));
+        let Some(rest) = rest else {
+            return self.of(table, id);
+        };
+        self.line_in(table, id, |line| {
+            let key = line.split_once('=').map_or("", |(key, _)| key.trim());
+            !key.is_empty() && (rest == key || rest.starts_with(&format!("{key}.")))
+        })
+    }
+
+    /// The first line of the `[[table]]` item with `id`, from its id line on, for which
+    /// `found` holds; else the id line.
+    fn line_in(&self, table: &str, id: &str, found: impl Fn(&str) -> bool) -> Range<usize> {
+        let header = format!("[[{table}]]");
+        let (mut in_table, mut in_item) = (table.is_empty(), table.is_empty());
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') && !trimmed.starts_with("[{") {
+                if in_item && !table.is_empty() {
+                    break;
+                }
+                in_table = trimmed == header;
+                in_item = false;
+            } else if in_table && is_id_line(trimmed, id) {
+                in_item = true;
+            }
+            if in_item && found(trimmed) {
+                return offset..offset + line.trim_end().len();
+            }
+            offset += line.len();
+        }
+        self.of(table, id)
+    }
+}
+
+/// Whether `line` writes `key=value` (spaces aside) as a whole key and a whole number.
+fn writes(line: &str, wanted: &str) -> bool {
+    let line: String = line
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let key_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    line.match_indices(wanted).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + wanted.len()..].chars().next();
+        !before.is_some_and(key_char) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 fn is_id_line(line: &str, id: &str) -> bool {
@@ -178,6 +275,9 @@ fn check_action(model: &Model, a: &Action) -> Result<(), Problem> {
     for (name, param) in &a.params {
         quote::check_param(name, param)
             .map_err(|m| problem(field(&format!("params.{name}")), m))?;
+    }
+    if a.unit == Some(0) {
+        return Err(problem(field("unit"), "`unit` must be at least 1"));
     }
     check_table(a).map_err(|m| problem(field("table"), m))?;
     check_per(a).map_err(|m| problem(field("per"), m))?;

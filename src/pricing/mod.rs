@@ -4,6 +4,7 @@
 //!
 //! - [`schema`]: the file format, which is also the read-only view of a loaded model.
 //! - `load`: parsing, with errors that name file, line, column and field, and validation.
+//! - [`limits`]: the documented limit of every number a model file holds, checked at load.
 //! - `quote`: parameters checked against their declarations, and the cost arithmetic.
 //! - `plan_quote`: a quote in a plan's context: unlimited, not entitled, or charged.
 //! - `claims`: the arithmetic claims of `audit` (the rule claims are run by
@@ -20,6 +21,7 @@ mod builtin;
 mod claims;
 mod draw;
 mod error;
+pub mod limits;
 mod load;
 mod plan_quote;
 mod quote;

@@ -84,6 +84,13 @@ impl Model {
             fill(slot, *price, id, "prices it at")?;
         }
         for (id, credits) in &supplied.pack_credits {
+            let max = super::limits::MAX_CREDITS;
+            if *credits > max {
+                let message = format!(
+                    "expected at most {max} credits (the limit of `packs.credits`), got {credits}"
+                );
+                return Err((format!("pack {id}"), message));
+            }
             fill(&mut self.open_terms(id)?.credits, *credits, id, "gives it")?;
         }
         for (id, validity) in &supplied.pack_validity {

@@ -22,6 +22,7 @@ pub use render::{located, render_summary, render_verdict, virtual_date};
 pub use results::{ClaimError, ResultsDir, WriteError, write_results};
 pub use stats::{CONFIDENCE, MAX_SAMPLES, Stat};
 pub use summary::{
-    BreachReport, Percentiles, RunLabels, StallReport, Summary, Throughput, check_thresholds,
+    BreachReport, Percentiles, PersonaReport, RunLabels, StallReport, Summary, Throughput,
+    check_thresholds,
 };
 pub use thresholds::{Breach, breaches, check_metrics_exist};

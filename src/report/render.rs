@@ -115,6 +115,7 @@ pub fn render_summary(summary: &Summary, verdict: Option<&Verdict>) -> String {
     let mut out = String::new();
     render_heading(summary, &mut out);
     render_tables(summary, &mut out);
+    render_personas(summary, &mut out);
     render_backend(summary, &mut out);
     let _ = writeln!(out);
     match verdict {
@@ -215,5 +216,31 @@ fn render_tables(s: &Summary, out: &mut String) {
             "  {pool:<8}{:>12} {:>12} {:>12} {:>12} {:>12}",
             t.granted, t.charged, t.expired, t.remaining, t.held
         );
+    }
+}
+
+/// Accounts, agents and blocked steps by persona, then each persona's credits per pool.
+fn render_personas(s: &Summary, out: &mut String) {
+    let _ = writeln!(out, "\npersonas          accounts    agents  insufficient");
+    for (name, p) in &s.personas {
+        let _ = writeln!(
+            out,
+            "  {name:<14}{:>10}{:>10}{:>14}",
+            p.accounts, p.agents, p.insufficient
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\ncredits by persona     {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "granted", "charged", "expired", "remaining", "held"
+    );
+    for (name, p) in &s.personas {
+        for (pool, t) in &p.credits {
+            let _ = writeln!(
+                out,
+                "  {name:<12} {pool:<8}{:>12} {:>12} {:>12} {:>12} {:>12}",
+                t.granted, t.charged, t.expired, t.remaining, t.held
+            );
+        }
     }
 }

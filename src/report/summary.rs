@@ -104,6 +104,9 @@ pub struct Summary {
     pub insufficient_ratio: f64,
     /// Credits per pool: granted, charged, expired, remaining, held.
     pub credits: BTreeMap<String, PoolTotals>,
+    /// By the `persona` label of the scenario's accounts: its accounts, agents, blocked
+    /// steps and credits.
+    pub personas: BTreeMap<String, PersonaReport>,
     /// Per invariant: "held", "violated" or "not checked".
     pub invariants: BTreeMap<String, &'static str>,
     /// Each violated invariant in brief: count, first, worst and last.
@@ -116,6 +119,19 @@ pub struct Summary {
     pub violations_total: u64,
     /// The scenario's thresholds that were breached.
     pub thresholds: Vec<BreachReport>,
+}
+
+/// One persona's share of a run: the scenario's accounts that carry its label, summed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PersonaReport {
+    /// Its accounts.
+    pub accounts: u64,
+    /// The agents spending from them.
+    pub agents: u64,
+    /// Reserves refused for lack of credits (from the journal): its blocked users' steps.
+    pub insufficient: u64,
+    /// Credits per pool over its accounts, every pool of the vendor listed.
+    pub credits: BTreeMap<String, PoolTotals>,
 }
 
 /// A stall, for the JSON summary.
@@ -195,6 +211,7 @@ impl Summary {
             insufficient_ratio: get(Count::Insufficient) as f64 / get(Count::Steps).max(1) as f64,
             backend: result.backend.clone(),
             credits: every_pool(config, &result.credits),
+            personas: personas(config, result),
             invariants: invariant_states(verdict),
             violation_summaries: verdict.map(|v| v.summaries.clone()).unwrap_or_default(),
             violations_by_invariant: violations_by_invariant(verdict),
@@ -273,6 +290,23 @@ fn every_pool(
         all.entry(pool.id.clone()).or_default();
     }
     all
+}
+
+/// Each persona's accounts and agents from the scenario, and what the journal showed of them.
+fn personas(config: &RunConfig, result: &RunResult) -> BTreeMap<String, PersonaReport> {
+    let mut personas: BTreeMap<String, PersonaReport> = BTreeMap::new();
+    for account in &config.scenario.accounts {
+        let persona = personas.entry(account.persona.clone()).or_default();
+        persona.accounts += 1;
+        persona.agents += u64::from(account.agents);
+    }
+    for (label, persona) in personas.iter_mut() {
+        let seen = result.sink.personas.get(label);
+        persona.insufficient = seen.map_or(0, |p| p.insufficient);
+        let credits = seen.map(|p| p.credits.clone().finish()).unwrap_or_default();
+        persona.credits = every_pool(config, &credits);
+    }
+    personas
 }
 
 /// Violations counted per invariant, every invariant listed (all zero when unchecked).

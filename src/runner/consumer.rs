@@ -3,6 +3,7 @@
 //! `journal.csv` and `steps.csv`. One task does all of it, so the checker sees one
 //! consistent order per account.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -15,7 +16,8 @@ use super::credits::CreditTotals;
 use super::feed::JournalFeed;
 use crate::check::{Checker, RunSetup, Verdict};
 use crate::journal::{JournalError, JournalWriter, StepRecord, StepWriter};
-use crate::ledger::{AccountId, Event, EventKind, TimeMs};
+use crate::ledger::{AccountId, Event, EventKind, Rejection, TimeMs};
+use crate::scenario::AccountSetup;
 
 /// What the consumer counted beside the checker's verdict.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +30,17 @@ pub struct SinkCounts {
     pub warnings: u64,
     /// Holds the accounts timed out.
     pub timed_out: u64,
+    /// By the `persona` label of the scenario's accounts.
+    pub personas: BTreeMap<String, PersonaCounts>,
+}
+
+/// What the journal showed of one persona's accounts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonaCounts {
+    /// Credits per pool over the persona's accounts.
+    pub credits: CreditTotals,
+    /// Reserves refused for lack of credits: the steps of its blocked users.
+    pub insufficient: u64,
 }
 
 /// The consumer's state.
@@ -42,6 +55,10 @@ pub struct JournalConsumer {
     /// the swap: the backend appends under that lock, and checking and writing under it
     /// would stall the backend. Reused, so a drain allocates nothing once it has grown.
     batch: Vec<Event>,
+    /// Each account's index in `personas` (empty: no persona tally).
+    persona_of: Vec<usize>,
+    /// Each persona's label and counts, in the order the scenario first names them.
+    personas: Vec<(String, PersonaCounts)>,
 }
 
 impl JournalConsumer {
@@ -69,7 +86,26 @@ impl JournalConsumer {
             steps,
             counts: SinkCounts::default(),
             batch: Vec::new(),
+            persona_of: Vec::new(),
+            personas: Vec::new(),
         })
+    }
+
+    /// Tallies credits and blocked steps by the accounts' `persona` labels.
+    pub fn with_personas(mut self, accounts: &[AccountSetup]) -> JournalConsumer {
+        for account in accounts {
+            let found = self
+                .personas
+                .iter()
+                .position(|(l, _)| *l == account.persona);
+            let index = found.unwrap_or_else(|| {
+                let counts = PersonaCounts::default();
+                self.personas.push((account.persona.clone(), counts));
+                self.personas.len() - 1
+            });
+            self.persona_of.push(index);
+        }
+        self
     }
 
     /// Judges grants and renewals against what the run was set up with.
@@ -99,6 +135,17 @@ impl JournalConsumer {
     fn observe(&mut self, event: &Event) -> Result<(), JournalError> {
         self.counts.events += 1;
         self.counts.credits.observe(event);
+        if let Some(&index) = self.persona_of.get(event.account as usize) {
+            let persona = &mut self.personas[index].1;
+            persona.credits.observe(event);
+            if let EventKind::Rejected {
+                reason: Rejection::Insufficient { .. },
+                ..
+            } = event.kind
+            {
+                persona.insufficient += 1;
+            }
+        }
         match &event.kind {
             EventKind::Warning { .. } => self.counts.warnings += 1,
             EventKind::Released {
@@ -127,15 +174,21 @@ impl JournalConsumer {
     }
 
     /// Flushes the files and returns the verdict (`None` when the checker was off), judging
-    /// the accounts as closed at `end_ms` when they were.
+    /// the accounts as closed at `end_ms` when they were, and else (after a stall) the run as
+    /// unfinished: holds the stalled agents left open are not I6.
     pub fn finish(
         mut self,
         end_ms: Option<TimeMs>,
     ) -> Result<(SinkCounts, Option<Verdict>), JournalError> {
         self.drain_all()?;
-        if let (Some(checker), Some(end_ms)) = (&mut self.checker, end_ms) {
-            checker.close_at(end_ms);
+        match (&mut self.checker, end_ms) {
+            (Some(checker), Some(end_ms)) => checker.close_at(end_ms),
+            (Some(checker), None) => {
+                checker.unfinished("the ledger stalled, so the accounts were never closed");
+            }
+            (None, _) => {}
         }
+        self.counts.personas = self.personas.drain(..).collect();
         if let Some(journal) = &mut self.journal {
             journal.flush()?;
         }

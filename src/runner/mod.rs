@@ -45,7 +45,7 @@ use crate::ledger::{AccountId, BackendStats, Ledger, PoolTotals, TimeMs};
 use crate::scenario::RunDuration;
 
 pub use config::{Invocation, OutDir, Overrides, RunConfig};
-pub use consumer::SinkCounts;
+pub use consumer::{PersonaCounts, SinkCounts};
 pub use context::{Count, Counters};
 pub use latency::Op;
 pub use progress::wanted as progress_wanted;
@@ -145,7 +145,9 @@ pub async fn run(
         watchdog: Watchdog::new(scenario.agents.len()),
     });
     let out_dir = config.out_dir.as_deref();
-    let sink = JournalConsumer::new(feed, config.online_check, out_dir)?.with_setup(&terms);
+    let sink = JournalConsumer::new(feed, config.online_check, out_dir)?
+        .with_setup(&terms)
+        .with_personas(&scenario.accounts);
     let (stop_tx, stop_rx) = oneshot::channel();
     let consumer = tokio::spawn(consumer::consume(sink, notices, records_rx, stop_rx));
     let ended = drive_agents(config, &ctx, shutdown).await?;

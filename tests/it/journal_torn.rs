@@ -170,3 +170,102 @@ fn read_journal_refuses_a_torn_file_that_the_reader_would_skip() {
     }
     let _ = fs::remove_dir_all(dir);
 }
+
+/// A run killed before its first write leaves 0-byte files: unfinished, no events.
+#[test]
+fn an_empty_journal_is_an_unfinished_run_with_no_events() {
+    let dir = temp_dir("empty-journal");
+    fs::write(dir.join("journal.csv"), "").unwrap();
+    let (code, verdict, stderr) = check(&dir, &[]);
+    assert_eq!(code, Some(0), "{verdict}\n{stderr}");
+    assert_eq!(verdict["events"], 0);
+    assert!(
+        has_note(&verdict, "journal.csv is empty"),
+        "{:?}",
+        notes(&verdict)
+    );
+    assert!(
+        has_note(&verdict, "wrote nothing yet"),
+        "{:?}",
+        notes(&verdict)
+    );
+    assert!(has_note(&verdict, "the run had not finished"));
+    // Even --finished cannot make a file the run never wrote into a finished journal.
+    let (code, verdict, _) = check(&dir, &["--finished"]);
+    assert_eq!(code, Some(0), "{verdict}");
+    assert!(has_note(&verdict, "the run had not finished"));
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_empty_steps_file_beside_a_journal_is_unfinished_not_malformed() {
+    let dir = killed_run("empty-steps");
+    let journal = dir.join("journal.csv");
+    let ends = line_ends(&journal);
+    cut(&journal, ends[ends.len() / 3]);
+    fs::write(dir.join("steps.csv"), "").unwrap();
+    let (code, verdict, stderr) = check(&dir, &[]);
+    assert_eq!(code, Some(0), "{verdict}\n{stderr}");
+    assert_eq!(verdict["steps"], 0);
+    assert!(
+        has_note(&verdict, "steps.csv is empty"),
+        "{:?}",
+        notes(&verdict)
+    );
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_journal_with_a_wrong_header_is_still_exit_2() {
+    let dir = temp_dir("wrong-header");
+    for text in ["hello\n", "\n", "account,seq\n"] {
+        fs::write(dir.join("journal.csv"), text).unwrap();
+        let output = creditsim()
+            .arg("check")
+            .arg(dir.join("journal.csv"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{text:?}: {stderr}");
+        assert!(stderr.contains("line 1: expected the header"), "{stderr}");
+    }
+    let _ = fs::remove_dir_all(dir);
+}
+
+/// After a stall the runner writes `setup.json` with `"end_ms": null`: the accounts were never
+/// closed, so holds still open and keys half written are not violations.
+#[test]
+fn a_setup_without_an_end_is_judged_unfinished() {
+    let dir = temp_dir("stalled-setup");
+    let overrides = Overrides {
+        deterministic: true,
+        no_thresholds: true,
+        out: OutDir::At(dir.clone()),
+        ..Overrides::default()
+    };
+    assert_eq!(run("aibc", overrides).violated(), Vec::<String>::new());
+    let setup = dir.join("setup.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&setup).unwrap()).unwrap();
+    assert!(json["end_ms"].is_u64(), "a finished run records its end");
+    json["end_ms"] = serde_json::Value::Null;
+    fs::write(&setup, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    // Where the stalled run stopped: holds open, charges whose steps were not written.
+    let journal = dir.join("journal.csv");
+    let ends = line_ends(&journal);
+    cut(&journal, ends[ends.len() / 3]);
+    let steps = dir.join("steps.csv");
+    let step_ends = line_ends(&steps);
+    cut(&steps, step_ends[step_ends.len() / 2]);
+    let (code, verdict, stderr) = check(&dir, &[]);
+    assert_eq!(code, Some(0), "{verdict}\n{stderr}");
+    assert!(
+        has_note(&verdict, "records no end"),
+        "{:?}",
+        notes(&verdict)
+    );
+    assert!(has_note(&verdict, "the run had not finished"));
+    let (code, verdict, _) = check(&dir, &["--finished"]);
+    assert_eq!(code, Some(1), "{verdict}");
+    assert!(verdict["counts"]["I6"].as_u64().unwrap() > 0, "{verdict}");
+    let _ = fs::remove_dir_all(dir);
+}

@@ -21,6 +21,9 @@ pub(crate) fn fields(c: &Claim) -> Result<(), (String, String)> {
     };
     let need = |present: bool, name: &str| if present { Ok(()) } else { Err(missing(name)) };
     let numeric = matches!(c.doc, Some(DocValue::Amount(_)));
+    if c.unit == Some(0) {
+        return Err((field("unit"), "`unit` must be at least 1".to_string()));
+    }
     match c.kind {
         K::Quote | K::Per => need(c.action.is_some(), "action").and(need(numeric, "doc")),
         K::Sum => need(!c.items.is_empty(), "items").and(need(numeric, "doc")),

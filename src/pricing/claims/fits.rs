@@ -97,17 +97,32 @@ fn shown((low, high): (u64, u64)) -> String {
 }
 
 /// The whole costs from 1 to the largest budget that give every figure under `rounding`, as
-/// a range when they are consecutive (they are: each figure's costs form an interval).
+/// a range. Each budget's items fall as the cost rises, so the costs that give its figure are
+/// one interval, found by bisection; the answer is where the intervals meet. (A walk over every
+/// cost took as long as the largest budget: a budget of 10^18 credits never finished.)
 fn implied_costs(budgets: &[Resolved], rounding: Rounding) -> Option<(u64, u64)> {
     let most = budgets.iter().map(|b| b.credits).max()?;
-    let fits = |cost: u64| {
-        budgets
-            .iter()
-            .all(|b| rounding.items(b.credits, cost) == b.doc)
-    };
-    let low = (1..=most).find(|&c| fits(c))?;
-    let high = (low..=most).take_while(|&c| fits(c)).last()?;
-    Some((low, high))
+    let (mut low, mut high) = (1, most);
+    for b in budgets {
+        let items = |cost| rounding.items(b.credits, cost);
+        low = low.max(first_cost(most, |cost| items(cost) <= b.doc));
+        high = high.min(first_cost(most, |cost| items(cost) < b.doc) - 1);
+    }
+    (low <= high).then_some((low, high))
+}
+
+/// The least cost in `1..=most` for which `holds`, or `most + 1` if none; `holds` must be false
+/// up to some cost and true from there on.
+fn first_cost(most: u64, holds: impl Fn(u64) -> bool) -> u64 {
+    let (mut low, mut high) = (1, most.saturating_add(1));
+    while low < high {
+        let mid = low + (high - low) / 2;
+        match holds(mid) {
+            true => high = mid,
+            false => low = mid + 1,
+        }
+    }
+    low
 }
 
 pub(super) fn fits_claim(model: &Model, claim: &Claim) -> Result<Finding, String> {
@@ -203,5 +218,13 @@ mod tests {
         assert_eq!(implied_costs(&budgets, Rounding::Down), None);
         assert_eq!(implied_costs(&budgets, Rounding::Nearest), Some((86, 90)));
         assert_eq!(implied_costs(&budgets, Rounding::Up), Some((89, 93)));
+    }
+
+    #[test]
+    fn implied_costs_of_a_huge_budget_are_found_without_walking_every_cost() {
+        let credits = 1_000_000_000_000_000_000;
+        let budgets = [budget(credits, 30, credits / 30)];
+        assert_eq!(implied_costs(&budgets, Rounding::Down), Some((30, 30)));
+        assert_eq!(implied_costs(&[budget(credits, 1, 0)], Rounding::Up), None);
     }
 }

@@ -327,9 +327,14 @@ impl TryFrom<String> for Validity {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
         let months = text.strip_suffix("-months").and_then(|n| n.parse().ok());
+        let max = super::limits::MAX_MONTHS;
         match (text.as_str(), months) {
             ("never", _) => Ok(Validity::Never),
             ("billing-cycle", _) => Ok(Validity::BillingCycle),
+            (_, Some(n)) if n > max => Err(format!(
+                "invalid validity `{text}`: expected at most {max} months (the limit of \
+                 `packs.validity`)"
+            )),
             (_, Some(n)) if n > 0 => Ok(Validity::Months(n)),
             _ => Err(format!(
                 "invalid validity `{text}`: expected \"never\", \"billing-cycle\" or \"N-months\""
@@ -372,10 +377,17 @@ impl TryFrom<String> for Price {
         if !digits(whole) || !digits(frac) || frac.len() > 2 {
             return Err(bad());
         }
-        let whole: u64 = whole.parse().map_err(|_| bad())?;
+        let max = super::limits::MAX_PRICE;
+        let past =
+            || format!("invalid price `{text}`: expected at most {max}.00 (the limit of a price)");
+        // Only digits are left, so a whole part that does not parse is too large.
+        let whole: u64 = whole.parse().map_err(|_| past())?;
         let frac: u64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
         let cents = whole.checked_mul(100).and_then(|c| c.checked_add(frac));
-        cents.map(|cents| Price { cents }).ok_or_else(bad)
+        match cents {
+            Some(cents) if cents <= max * 100 => Ok(Price { cents }),
+            _ => Err(past()),
+        }
     }
 }
 
