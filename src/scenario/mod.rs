@@ -122,10 +122,13 @@ mod error;
 mod faults;
 mod file;
 pub mod limits;
+mod population;
 mod setup;
+mod step;
 mod steps;
 mod thresholds;
 pub mod trace;
+mod workload;
 
 use std::path::Path;
 
@@ -134,13 +137,13 @@ pub use catalog::Catalog;
 pub(crate) use error::SourceText;
 pub use error::{Location, ScenarioError};
 pub use faults::{Fault, FaultSet, StepFaults, UnknownFault};
-pub use setup::{
-    AccountSetup, AgentSetup, AllSteps, Arrival, ClockMode, ClockSetup, Generation, RunDuration,
-    Scenario, StepSource,
-};
-pub use steps::{Step, StepGen, Workload, WorkloadEntry};
+pub use population::{AccountSetup, AgentSetup};
+pub use setup::{Arrival, ClockMode, ClockSetup, Generation, RunDuration, Scenario, StepSource};
+pub use step::Step;
+pub use steps::{AllSteps, StepGen};
 pub use thresholds::{Bound, SHORTHANDS, Shorthand, ShorthandValue, Threshold, Thresholds};
 pub use trace::Trace;
+pub use workload::{Workload, WorkloadEntry};
 
 /// An agent's id. Agents are numbered densely from 0 within a run.
 pub type AgentId = u32;

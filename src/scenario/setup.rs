@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::ledger::{AccountId, TimeMs, calendar};
+use crate::ledger::{TimeMs, calendar};
 use crate::pricing::Model;
 
+use super::ScenarioError;
 use super::faults::{Fault, FaultSet};
-use super::steps::{StepGen, Workload};
+use super::population::{AccountSetup, AgentSetup};
 use super::thresholds::Thresholds;
 use super::trace::Trace;
-use super::{AgentId, ScenarioError};
+use super::workload::Workload;
 
 /// Everything a scenario file says, resolved and validated: the vendor model, the accounts
 /// and their agents, how steps arrive and what they are. Built by [`Scenario::load`].
@@ -45,34 +46,6 @@ pub struct Scenario {
     pub faults: FaultSet,
     /// Where steps come from.
     pub source: StepSource,
-}
-
-/// One account to create before the run starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountSetup {
-    /// Dense from 0 in file order.
-    pub id: AccountId,
-    /// A label for economics reports: the group's `persona`, else its plan, else `packs`.
-    pub persona: String,
-    /// The vendor plan, or `None` for an account that only buys packs.
-    pub plan: Option<String>,
-    /// Seats on the plan (allowances per seat multiply).
-    pub seats: u32,
-    /// Pack ids bought at the start of the run, in order.
-    pub packs: Vec<String>,
-    /// Recurring add-on units (aistudios).
-    pub addon_units: u32,
-    /// How many agents share this account (more than one makes a workspace pool).
-    pub agents: u32,
-}
-
-/// One user agent: an actor with its own RNG and step script.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AgentSetup {
-    /// Dense from 0.
-    pub id: AgentId,
-    /// The account it spends from.
-    pub account: AccountId,
 }
 
 /// How steps arrive.
@@ -193,45 +166,6 @@ impl Scenario {
         }
     }
 
-    /// The steps of one agent, in order. Each call starts the agent's script afresh, so two
-    /// calls yield the same steps.
-    ///
-    /// # Panics
-    ///
-    /// If `agent` is not the id of one of `self.agents` (a caller bug, not bad input).
-    pub fn steps(&self, agent: AgentId) -> StepGen {
-        let slot = self.agents[agent as usize];
-        match &self.source {
-            StepSource::Trace(trace) => StepGen::replay(Arc::clone(trace), slot),
-            StepSource::Workload(workload) => StepGen::drawn(self, Arc::clone(workload), slot),
-        }
-    }
-
-    /// Every step of the run in index order, as `generate` writes them. Refused when the run
-    /// has no fixed step count.
-    pub fn all_steps(&self) -> Result<AllSteps, ScenarioError> {
-        let Some(total) = self.total_steps() else {
-            return Err(ScenarioError::Unsupported {
-                path: self.path.clone(),
-                message: "closed arrival bounded by `duration.seconds` has no fixed step \
-                          count; set `duration.steps` or use `arrival.mode = \"open\"`"
-                    .to_string(),
-            });
-        };
-        let gens = (0..self.agents.len() as AgentId)
-            .map(|a| self.steps(a))
-            .collect();
-        Ok(AllSteps {
-            gens,
-            trace: match &self.source {
-                StepSource::Trace(trace) => Some(Arc::clone(trace)),
-                StepSource::Workload(_) => None,
-            },
-            next: 0,
-            total,
-        })
-    }
-
     /// This scenario with its steps replayed from `trace`, as a file with `trace = ...`
     /// would build it: the trace fixes the number of steps, their durations and faults, and
     /// whether they arrive open (rows with send times) or closed (after the think time).
@@ -268,34 +202,5 @@ impl Scenario {
         }
         self.faults.enable(faults);
         Ok(())
-    }
-}
-
-/// Every step of a plan in index order (agents interleaved round-robin for a drawn
-/// workload, row order for a trace).
-#[derive(Debug)]
-pub struct AllSteps {
-    gens: Vec<StepGen>,
-    trace: Option<Arc<Trace>>,
-    next: u64,
-    total: u64,
-}
-
-impl Iterator for AllSteps {
-    type Item = super::Step;
-
-    fn next(&mut self) -> Option<super::Step> {
-        if self.next >= self.total {
-            return None;
-        }
-        let index = self.next;
-        self.next += 1;
-        if let Some(trace) = &self.trace {
-            return trace.row(index as usize).cloned();
-        }
-        let agent = (index % self.gens.len() as u64) as usize;
-        let step = self.gens[agent].next();
-        debug_assert_eq!(step.as_ref().map(|s| s.index), Some(index));
-        step
     }
 }

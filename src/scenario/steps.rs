@@ -6,117 +6,16 @@ use std::sync::Arc;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::ledger::{AccountId, Credits, Key};
-use crate::pricing::{Cost, CostSampler, Params};
+use crate::pricing::CostSampler;
 
 use super::AgentId;
+use super::ScenarioError;
 use super::faults::{Fault, FaultSet, StepFaults};
-use super::setup::{AgentSetup, Arrival, Generation, Scenario};
+use super::population::AgentSetup;
+use super::setup::{Arrival, Generation, Scenario, StepSource};
+use super::step::{PERMILLE_MAX, Step};
 use super::trace::Trace;
-
-/// The upper end of [`Step::actual_permille`].
-pub const PERMILLE_MAX: u16 = 1000;
-
-/// One step of one agent: quote, reserve, generate for `duration_ms`, then commit or
-/// release. Cheap to clone: the action and parameters are shared.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    /// Unique across the run: agent `a`'s `k`-th drawn step has index `k × agents + a`, and
-    /// a trace row's index is its row number from 0. Use it in idempotency keys.
-    pub index: u64,
-    /// The agent taking the step.
-    pub agent: AgentId,
-    /// The account it spends from.
-    pub account: AccountId,
-    /// When the step is due, in microseconds from the start of the run on the run's clock
-    /// (real when paced, virtual otherwise): set for open arrival, and for a run bounded by
-    /// months, whose steps are spread over them. Paced latency is measured from here.
-    /// `None` when the agent takes the step as soon as it is ready.
-    pub send_at_us: Option<u64>,
-    /// The action id.
-    pub action: Arc<str>,
-    /// Its parameters.
-    pub params: Arc<Params>,
-    /// Whether the generation fails (the hold must then be released, never charged).
-    pub fails: bool,
-    /// How long the generation takes, in virtual ms.
-    pub duration_ms: u64,
-    /// Where the actual cost of a variable-cost action lands in its quoted range, in
-    /// thousandths from `min` (0) to `max` (1000); see [`Step::actual_credits`]. Recorded per
-    /// step, not as credits, so that the same trace stays valid if a price changes.
-    pub actual_permille: u16,
-    /// Injected faults for this step.
-    pub faults: StepFaults,
-}
-
-impl Step {
-    /// The amount to commit for a successful step quoted at `cost`. The 1001 permille
-    /// values are cut into `max − min + 1` equal runs, one per whole number of the range, so
-    /// that a uniform permille gives a uniform actual cost with both ends as likely as any
-    /// other value: `min + ⌊permille × (max − min + 1) / 1001⌋`, never outside `[min, max]`.
-    pub fn actual_credits(&self, cost: Cost) -> Credits {
-        let values = u128::from(cost.max.saturating_sub(cost.min)) + 1;
-        let permille = u128::from(self.actual_permille.min(PERMILLE_MAX));
-        let extra = permille * values / (u128::from(PERMILLE_MAX) + 1);
-        // extra < values, so min + extra <= max.
-        cost.min + extra as u64
-    }
-
-    /// An idempotency key unique within the run (`a17-s3042`).
-    pub fn key(&self) -> Key {
-        smol_str::format_smolstr!("a{}-s{}", self.agent, self.index)
-    }
-}
-
-/// One weighted choice of the mix.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WorkloadEntry {
-    /// The action id.
-    pub action: Arc<str>,
-    /// Its parameters.
-    pub params: Arc<Params>,
-    /// Relative weight, at least 1.
-    pub weight: u64,
-    /// How the actual cost is drawn from the quoted range: `None` is uniform over its whole
-    /// numbers; a sampler gives the scenario's `cost = { mean = M }` distribution.
-    pub cost: Option<CostSampler>,
-}
-
-/// A weighted mix of actions, validated against the vendor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Workload {
-    entries: Vec<WorkloadEntry>,
-    /// Running sums of weights, for drawing an entry by binary search.
-    cumulative: Vec<u64>,
-}
-
-impl Workload {
-    /// A mix of `entries`; `None` when there are none or the weights overflow.
-    pub fn new(entries: Vec<WorkloadEntry>) -> Option<Workload> {
-        let mut sum: u64 = 0;
-        let mut cumulative = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            sum = sum.checked_add(entry.weight)?;
-            cumulative.push(sum);
-        }
-        (sum > 0).then_some(Workload {
-            entries,
-            cumulative,
-        })
-    }
-
-    /// The entries, in file order.
-    pub fn entries(&self) -> &[WorkloadEntry] {
-        &self.entries
-    }
-
-    fn pick(&self, draw: u64) -> &WorkloadEntry {
-        let total = *self.cumulative.last().expect("a workload is never empty");
-        let point = draw % total;
-        let at = self.cumulative.partition_point(|&c| c <= point);
-        &self.entries[at]
-    }
-}
+use super::workload::Workload;
 
 /// The steps of one agent, in order. Iterate it (`next`) to get them.
 #[derive(Clone, Debug)]
@@ -335,9 +234,81 @@ fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+impl Scenario {
+    /// The steps of one agent, in order. Each call starts the agent's script afresh, so two
+    /// calls yield the same steps.
+    ///
+    /// # Panics
+    ///
+    /// If `agent` is not the id of one of `self.agents` (a caller bug, not bad input).
+    pub fn steps(&self, agent: AgentId) -> StepGen {
+        let slot = self.agents[agent as usize];
+        match &self.source {
+            StepSource::Trace(trace) => StepGen::replay(Arc::clone(trace), slot),
+            StepSource::Workload(workload) => StepGen::drawn(self, Arc::clone(workload), slot),
+        }
+    }
+
+    /// Every step of the run in index order, as `generate` writes them. Refused when the run
+    /// has no fixed step count.
+    pub fn all_steps(&self) -> Result<AllSteps, ScenarioError> {
+        let Some(total) = self.total_steps() else {
+            return Err(ScenarioError::Unsupported {
+                path: self.path.clone(),
+                message: "closed arrival bounded by `duration.seconds` has no fixed step \
+                          count; set `duration.steps` or use `arrival.mode = \"open\"`"
+                    .to_string(),
+            });
+        };
+        let gens = (0..self.agents.len() as AgentId)
+            .map(|a| self.steps(a))
+            .collect();
+        Ok(AllSteps {
+            gens,
+            trace: match &self.source {
+                StepSource::Trace(trace) => Some(Arc::clone(trace)),
+                StepSource::Workload(_) => None,
+            },
+            next: 0,
+            total,
+        })
+    }
+}
+
+/// Every step of a plan in index order (agents interleaved round-robin for a drawn
+/// workload, row order for a trace).
+#[derive(Debug)]
+pub struct AllSteps {
+    gens: Vec<StepGen>,
+    trace: Option<Arc<Trace>>,
+    next: u64,
+    total: u64,
+}
+
+impl Iterator for AllSteps {
+    type Item = super::Step;
+
+    fn next(&mut self) -> Option<super::Step> {
+        if self.next >= self.total {
+            return None;
+        }
+        let index = self.next;
+        self.next += 1;
+        if let Some(trace) = &self.trace {
+            return trace.row(index as usize).cloned();
+        }
+        let agent = (index % self.gens.len() as u64) as usize;
+        let step = self.gens[agent].next();
+        debug_assert_eq!(step.as_ref().map(|s| s.index), Some(index));
+        step
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pricing::{Cost, Params};
+    use crate::scenario::WorkloadEntry;
 
     fn entry(action: &str, weight: u64) -> WorkloadEntry {
         WorkloadEntry {

@@ -23,8 +23,8 @@ use super::AgentId;
 use super::catalog::Catalog;
 use super::error::{Location, ScenarioError};
 use super::faults::{Fault, StepFaults};
-use super::setup::AgentSetup;
-use super::steps::{PERMILLE_MAX, Step};
+use super::population::AgentSetup;
+use super::step::{PERMILLE_MAX, Step};
 
 /// The header every trace starts with.
 pub const HEADER: [&str; 9] = [

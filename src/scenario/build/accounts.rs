@@ -7,7 +7,7 @@ use super::values::*;
 use crate::scenario::error::{ScenarioError, SourceText};
 use crate::scenario::file::RawAccounts;
 use crate::scenario::limits::{MAX_ACCOUNTS, MAX_AGENTS, MAX_PACKS};
-use crate::scenario::setup::{AccountSetup, AgentSetup};
+use crate::scenario::population::{AccountSetup, AgentSetup};
 
 /// Accounts created when a scenario has no `[[accounts]]`.
 pub const DEFAULT_ACCOUNTS: u32 = 10;

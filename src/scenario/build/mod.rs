@@ -21,6 +21,7 @@ use crate::pricing::{BUILTIN_IDS, Model};
 use super::catalog::Catalog;
 use super::error::{ScenarioError, SourceText};
 use super::file::*;
+use super::population::AccountSetup;
 use super::setup::*;
 use super::trace::priced_message;
 use accounts::accounts;

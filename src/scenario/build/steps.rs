@@ -13,9 +13,11 @@ use crate::scenario::error::{ScenarioError, SourceText};
 use crate::scenario::faults::{DEFAULT_FAILURE_PROBABILITY, Fault, FaultSet};
 use crate::scenario::file::*;
 use crate::scenario::limits::{MAX_STEPS, MAX_WORKLOAD_ENTRIES};
+use crate::scenario::population::AgentSetup;
 use crate::scenario::setup::*;
-use crate::scenario::steps::{PERMILLE_MAX, Workload, WorkloadEntry};
+use crate::scenario::step::PERMILLE_MAX;
 use crate::scenario::trace;
+use crate::scenario::workload::{Workload, WorkloadEntry};
 
 /// Steps in a run when a scenario has no `[duration]`.
 pub const DEFAULT_STEPS: u64 = 10_000;
