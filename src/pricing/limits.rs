@@ -15,12 +15,7 @@ pub const MAX_CREDITS: u64 = 1_000_000;
 /// The largest whole number a model may give a parameter (`min`, `max`, `default`, a
 /// recipe step's value) or a unit (`unit = 100` characters).
 pub const MAX_PARAM: u64 = 1_000_000_000;
-/// The highest price, in whole units of the currency (1,000,000.00), of a plan's billing
-/// period or a pack.
-pub const MAX_PRICE: u64 = 1_000_000;
-/// The longest a pack may last or a claim may look ahead, in calendar months: a century,
-/// the horizon of a scenario's `months`.
-pub const MAX_MONTHS: u32 = 1_200;
+pub use super::schema::{MAX_MONTHS, MAX_PRICE};
 /// The largest line number a claim may cite.
 pub const MAX_LINE: u64 = 1_000_000;
 /// The most times a claim may count an action (`count`, an item's `count`).

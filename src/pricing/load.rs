@@ -8,7 +8,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::limits::{self, OverLimit};
-use super::schema::{Action, PackTerms, Plan, RawModel, StepParam, Validity};
+use super::schema::{Action, PackTerms, Plan, RawModel, Validity};
 use super::{Model, Params, PricingError, claims, quote};
 
 /// Parses and validates `text`, read from `file`.
@@ -383,21 +383,6 @@ pub(crate) fn params_of(map: &std::collections::BTreeMap<String, super::schema::
     map.iter()
         .map(|(k, v)| (k.clone(), v.to_string()))
         .collect()
-}
-
-/// A step parameter's value given the recipe's resolved parameters.
-pub(crate) fn step_value(p: &StepParam, recipe: &Params) -> Option<String> {
-    match p {
-        StepParam::Literal(v) => Some(v.to_string()),
-        StepParam::From { from, map: None } => recipe.get(from).cloned(),
-        StepParam::From {
-            from,
-            map: Some(map),
-        } => {
-            let key = recipe.get(from)?;
-            map.get(key).map(ToString::to_string)
-        }
-    }
 }
 
 /// Builds a `Malformed` error, turning a byte span into line and column and finding the

@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use super::error::list;
-use super::load::step_value;
 use super::schema::{Action, Param, Rounding};
 use super::{Cost, Model, Params, PricingError, Quote, QuoteLine};
 
@@ -85,7 +84,7 @@ fn lines(
         let step_params: Params = step
             .params
             .iter()
-            .filter_map(|(k, p)| step_value(p, &params).map(|v| (k.clone(), v)))
+            .filter_map(|(k, p)| p.value(&params).map(|v| (k.clone(), v)))
             .collect();
         out.extend(lines(model, target, &step_params, depth + 1)?);
     }

@@ -15,6 +15,14 @@ use toml::Spanned;
 use super::ChargeTiming;
 use super::Cost;
 
+/// The highest price (a limit of [`super::limits`], kept here where prices and validity are
+/// parsed), in whole units of the currency (1,000,000.00), of a plan's billing
+/// period or a pack.
+pub const MAX_PRICE: u64 = 1_000_000;
+/// The longest a pack may last or a claim may look ahead, in calendar months: a century,
+/// the horizon of a scenario's `months`.
+pub const MAX_MONTHS: u32 = 1_200;
+
 mod claim;
 
 pub use claim::{Budget, Claim, ClaimKind, DocValue, Item, Lines, Match};
@@ -195,6 +203,24 @@ pub enum StepParam {
     },
 }
 
+impl StepParam {
+    /// The step parameter's value given the recipe's resolved parameters (`None` when the
+    /// recipe lacks the parameter, or `map` has no entry for its value).
+    pub(crate) fn value(&self, recipe: &super::Params) -> Option<String> {
+        match self {
+            StepParam::Literal(v) => Some(v.to_string()),
+            StepParam::From { from, map: None } => recipe.get(from).cloned(),
+            StepParam::From {
+                from,
+                map: Some(map),
+            } => {
+                let key = recipe.get(from)?;
+                map.get(key).map(ToString::to_string)
+            }
+        }
+    }
+}
+
 /// One action that a recipe runs.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -327,7 +353,7 @@ impl TryFrom<String> for Validity {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
         let months = text.strip_suffix("-months").and_then(|n| n.parse().ok());
-        let max = super::limits::MAX_MONTHS;
+        let max = MAX_MONTHS;
         match (text.as_str(), months) {
             ("never", _) => Ok(Validity::Never),
             ("billing-cycle", _) => Ok(Validity::BillingCycle),
@@ -377,7 +403,7 @@ impl TryFrom<String> for Price {
         if !digits(whole) || !digits(frac) || frac.len() > 2 {
             return Err(bad());
         }
-        let max = super::limits::MAX_PRICE;
+        let max = MAX_PRICE;
         let past =
             || format!("invalid price `{text}`: expected at most {max}.00 (the limit of a price)");
         // Only digits are left, so a whole part that does not parse is too large.
