@@ -6,9 +6,8 @@
 
 use std::cmp::Reverse;
 
-use super::replay::Report;
 use super::schedule::source_word;
-use super::state::{Account, Lot, OrderEntry};
+use super::state::{Account, Lot, OrderEntry, Report};
 use super::verdict::{Invariant, Violation, Violations};
 use crate::ledger::calendar::date_text as date;
 use crate::ledger::{AccountId, Credits, Draw, DrawList, Key, LotId, TimeMs};

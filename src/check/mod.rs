@@ -73,8 +73,8 @@ pub use verdict::{Invariant, InvariantSummary, Verdict, Violation};
 
 use crate::fastmap::FastMap;
 use crate::ledger::{AccountId, Event, EventKind, TimeMs};
-use replay::Report;
 use schedule::Terms;
+use state::Report;
 use state::{Account, At};
 
 /// How many violations a verdict keeps by default; the rest are counted, not stored.

@@ -6,40 +6,9 @@
 
 use super::lots::clamp;
 use super::schedule::{GrantView, is_scheduled};
-use super::state::{Account, At, Hold, KeyState, Lot, Opening, Pool};
-use super::verdict::{Invariant, Violation, Violations};
+use super::state::{Account, Hold, KeyState, Lot, Opening, Pool, Report};
+use super::verdict::Invariant;
 use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId, Rejection, TimeMs};
-
-/// Reports violations for one event.
-pub(super) struct Report<'a> {
-    pub at: At,
-    pub sink: &'a mut Violations,
-    /// Whether this event already produced a violation, so that the pool-level balance does
-    /// not report the same fault a second time.
-    pub reported: bool,
-}
-
-impl Report<'_> {
-    /// Reports `invariant` broken at this event, about `credits` credits.
-    pub fn violation(
-        &mut self,
-        invariant: Invariant,
-        key: Option<&Key>,
-        credits: Credits,
-        message: String,
-    ) {
-        self.reported = true;
-        self.sink.push(Violation {
-            invariant,
-            account: self.at.account,
-            key: key.cloned(),
-            seq: Some(self.at.seq),
-            at_ms: Some(self.at.at_ms),
-            credits,
-            message,
-        });
-    }
-}
 
 impl Account {
     /// Applies one event and checks it.

@@ -7,6 +7,7 @@ use std::collections::BinaryHeap;
 use smol_str::SmolStr;
 
 use super::schedule::Terms;
+use super::verdict::{Invariant, Violation, Violations};
 use crate::chunked::Chunked;
 use crate::fastmap::FastMap;
 use crate::journal::Told;
@@ -212,4 +213,35 @@ pub(super) struct At {
     pub account: AccountId,
     pub seq: u64,
     pub at_ms: TimeMs,
+}
+
+/// Reports violations for one event.
+pub(super) struct Report<'a> {
+    pub at: At,
+    pub sink: &'a mut Violations,
+    /// Whether this event already produced a violation, so that the pool-level balance does
+    /// not report the same fault a second time.
+    pub reported: bool,
+}
+
+impl Report<'_> {
+    /// Reports `invariant` broken at this event, about `credits` credits.
+    pub fn violation(
+        &mut self,
+        invariant: Invariant,
+        key: Option<&Key>,
+        credits: Credits,
+        message: String,
+    ) {
+        self.reported = true;
+        self.sink.push(Violation {
+            invariant,
+            account: self.at.account,
+            key: key.cloned(),
+            seq: Some(self.at.seq),
+            at_ms: Some(self.at.at_ms),
+            credits,
+            message,
+        });
+    }
 }

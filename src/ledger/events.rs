@@ -2,7 +2,7 @@
 //! checker and `journal.csv` share.
 
 use super::requests::{GrantRequest, ReserveRequest};
-use super::terms::{AccountId, Credits, DrawList, Key, LotId, LotSource, Name, TimeMs};
+use super::terms::{AccountId, Credits, Draw, DrawList, Key, LotId, LotSource, Name, TimeMs};
 
 /// Why a reserve was refused. Journaled so that the refusal survives a rebuild.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,15 +14,6 @@ pub enum Rejection {
     },
     /// The plan may not use the action.
     NotEntitled,
-}
-
-/// Credits moved between one lot and a hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Draw {
-    /// The lot.
-    pub lot: LotId,
-    /// Credits moved.
-    pub credits: Credits,
 }
 
 /// Splits a hold's draws at a commit of `charged` credits: the charge is taken from the

@@ -12,13 +12,13 @@ mod terms;
 
 pub use book::{Book, Lot, PoolTotals, ReplayError};
 pub(crate) use book::{renewal_due_ms, renewal_expiry_ms};
-pub use events::{Applied, Draw, Event, EventKind, Rejection, split_draws};
+pub use events::{Applied, Event, EventKind, Rejection, split_draws};
 pub use requests::{
     Balance, Closure, CommitOutcome, CommitRequest, GrantOutcome, GrantRequest, ReleaseOutcome,
     ReleaseRequest, ReserveOutcome, ReserveRequest,
 };
 pub use seam::{BackendStats, Crashable, EventSink, Ledger, LedgerError};
 pub use terms::{
-    AccountId, AccountSpec, Credits, DrawList, Key, LotId, LotSource, Name, RENEWAL_KEY_PREFIX,
-    RecurringGrant, TimeMs,
+    AccountId, AccountSpec, Credits, Draw, DrawList, Key, LotId, LotSource, Name,
+    RENEWAL_KEY_PREFIX, RecurringGrant, TimeMs,
 };

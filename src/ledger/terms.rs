@@ -5,8 +5,6 @@ use std::collections::BTreeSet;
 use smallvec::SmallVec;
 use smol_str::SmolStr;
 
-use super::events::Draw;
-
 /// An account's id. Accounts are numbered densely from 0 within a run.
 pub type AccountId = u32;
 
@@ -24,6 +22,15 @@ pub type Key = SmolStr;
 /// A pool or action name. Names come from a vendor's small vocabulary and are short, so they
 /// are stored inline in every request, record and event instead of each owning a heap copy.
 pub type Name = SmolStr;
+
+/// Credits moved between one lot and a hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Draw {
+    /// The lot.
+    pub lot: LotId,
+    /// Credits moved.
+    pub credits: Credits,
+}
 
 /// The lots one hold drew on, or one commit charged or returned. Almost always a single lot,
 /// which is stored inline; a hold that spans several lots spills to the heap.

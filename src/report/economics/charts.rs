@@ -3,6 +3,15 @@
 
 use plotters::prelude::*;
 
+/// `text` with the characters that HTML and SVG give meaning to escaped (the page and its
+/// charts share it).
+pub(super) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// One line of a chart: a name for the legend and a value per month (from month 1).
 pub(super) struct Series {
     pub name: String,
@@ -17,7 +26,7 @@ pub(super) fn line_chart(title: &str, y_label: &str, months: u32, series: &[Seri
     if series.is_empty() {
         return format!(
             "<p class=\"note\">{}: nothing to draw (no known values).</p>",
-            super::html::escape(title)
+            escape(title)
         );
     }
     let mut svg = String::new();
@@ -25,8 +34,8 @@ pub(super) fn line_chart(title: &str, y_label: &str, months: u32, series: &[Seri
         Ok(()) => svg,
         Err(why) => format!(
             "<p class=\"note\">chart {} could not be drawn: {}</p>",
-            super::html::escape(title),
-            super::html::escape(&why)
+            escape(title),
+            escape(&why)
         ),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::charts::{Series, line_chart};
+use super::charts::{Series, escape, line_chart};
 use super::render::{mean, money};
 use super::*;
 
@@ -12,14 +12,6 @@ const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222;max-width
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;\
 text-align:right}th:first-child,td:first-child{text-align:left}.ok{color:#176117}.bad{color:#a01010}\
 .note{color:#666}h2{margin-top:2em;border-bottom:1px solid #ddd}";
-
-/// Escapes text for HTML.
-pub(super) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The whole page.
 pub(super) fn page(report: &EconomicsReport) -> String {

@@ -78,6 +78,7 @@ mod file;
 mod purchase;
 mod usage;
 mod values;
+mod vendors;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::build::Vendors;
 use super::file::{RawEconomics, RawPersona, RawPurchase, RawTopup};
 use super::values::{bounded, count_or, id};
+use super::vendors::Vendors;
 use super::*;
 use crate::accounts::{Purchase, pack_grant};
 use crate::scenario::SourceText;
