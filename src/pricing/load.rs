@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::limits::{self, OverLimit};
 use super::schema::{Action, PackTerms, Plan, RawModel, Validity};
-use super::{Model, Params, PricingError, claims, quote};
+use super::{Model, PricingError, claims, quote};
 
 /// Parses and validates `text`, read from `file`.
 pub(crate) fn parse(file: &str, text: &str) -> Result<Model, PricingError> {
@@ -376,13 +376,6 @@ fn check_pack(model: &Model, pack: &PackTerms) -> Result<(), Problem> {
         return Err(problem(field("requires_plan"), msg));
     }
     Ok(())
-}
-
-/// Turns TOML scalars into the strings a command line would give.
-pub(crate) fn params_of(map: &std::collections::BTreeMap<String, super::schema::Scalar>) -> Params {
-    map.iter()
-        .map(|(k, v)| (k.clone(), v.to_string()))
-        .collect()
 }
 
 /// Builds a `Malformed` error, turning a byte span into line and column and finding the

@@ -38,8 +38,8 @@ pub use claims::{ClaimResult, ClaimStatus, Finding};
 pub use draw::{CostDraw, CostSampler, MeanOutOfRange};
 pub use error::PricingError;
 pub(crate) use error::list as list_ids;
-pub(crate) use load::params_of;
 pub use plan_quote::{OnPlan, PlanQuote};
+pub(crate) use schema::params_of;
 pub use schema::{
     Action, Amount, Claim, ClaimKind, Item, LowBalance, Pack, PackTerms, Param, Period, Plan, Pool,
     Price, Refresh, Rounding, Validity,

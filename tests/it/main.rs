@@ -12,6 +12,7 @@ mod faults;
 mod journal;
 mod journal_torn;
 mod journals;
+mod layering;
 mod ledger_model;
 mod ledger_rules;
 mod model_sweep;

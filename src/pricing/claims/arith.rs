@@ -3,8 +3,8 @@
 //! so none compares a model field with the line it was copied from.
 
 use super::{ClaimStatus, Finding, doc_amount, doc_text};
-use crate::pricing::load::params_of;
 use crate::pricing::quote::{add, times};
+use crate::pricing::schema::params_of;
 use crate::pricing::schema::{Amount, Claim, DocValue, Item, Match};
 use crate::pricing::{Cost, Model, OnPlan, Params, Quote};
 

@@ -5,7 +5,7 @@
 
 use super::compute;
 use crate::pricing::Model;
-use crate::pricing::load::params_of;
+use crate::pricing::schema::params_of;
 use crate::pricing::schema::{Claim, ClaimKind, DocValue, Item};
 
 /// `Err((field, message))` when `claim` lacks a field its kind needs.

@@ -6,7 +6,7 @@
 //! videos" fit 30 credits a video, not the table's 25).
 
 use super::{ClaimStatus, Finding};
-use crate::pricing::load::params_of;
+use crate::pricing::schema::params_of;
 use crate::pricing::schema::{Budget, Claim};
 use crate::pricing::{Cost, Model, OnPlan};
 

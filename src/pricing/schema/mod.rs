@@ -203,6 +203,13 @@ pub enum StepParam {
     },
 }
 
+/// Turns TOML scalars into the strings a command line would give.
+pub(crate) fn params_of(map: &BTreeMap<String, Scalar>) -> super::Params {
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect()
+}
+
 impl StepParam {
     /// The step parameter's value given the recipe's resolved parameters (`None` when the
     /// recipe lacks the parameter, or `map` has no entry for its value).
