@@ -73,11 +73,6 @@ impl Trace {
         }
     }
 
-    /// Every step, in row order.
-    pub fn rows(&self) -> &[Step] {
-        &self.rows
-    }
-
     /// The file it came from.
     pub fn path(&self) -> &Path {
         &self.path

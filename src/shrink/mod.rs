@@ -45,7 +45,7 @@ impl Default for ShrinkOptions {
 }
 
 /// How big a failing run is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Size {
     /// Steps taken.
     pub steps: u64,
@@ -128,8 +128,9 @@ pub enum ShrinkError {
 pub fn shrink(dir: &Path, options: ShrinkOptions) -> Result<Shrunk, ShrinkError> {
     let setup = SetupFile::read(dir)?;
     let config = rerun_config(dir, &setup.run)?;
-    let (target, focus) = choose_target(&config, options.invariant)?;
-    let probe = Probe::new(config.ledger, target)?;
+    let runtime = probe::runtime(&config)?;
+    let (target, focus) = choose_target(&runtime, &config, options.invariant)?;
+    let probe = Probe::new(runtime, config.ledger, target);
     let steps: Vec<_> = config.scenario.all_steps()?.collect();
     let failing = Failing {
         scenario: config.scenario.clone(),
@@ -202,11 +203,11 @@ fn rerun_config(dir: &Path, run: &Invocation) -> Result<RunConfig, ShrinkError> 
 /// The invariant to keep broken, `wanted` if the rerun breaks it, else the one whose
 /// violation came first in virtual time; with the account of its first violation.
 fn choose_target(
+    runtime: &tokio::runtime::Runtime,
     config: &RunConfig,
     wanted: Option<Invariant>,
 ) -> Result<(Invariant, AccountId), ShrinkError> {
-    let probe = Probe::new(config.ledger, Invariant::I1)?;
-    let verdict = checked(probe.run(config)?)?;
+    let verdict = checked(probe::run_on(runtime, config)?)?;
     let broken: Vec<Invariant> = (verdict.counts.iter())
         .filter(|(_, count)| **count > 0)
         .map(|(invariant, _)| *invariant)

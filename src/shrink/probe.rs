@@ -1,6 +1,8 @@
 //! One candidate run: a scenario replayed deterministically, in-process, writing nothing,
 //! and judged by whether it still breaks the invariant being shrunk.
 
+use tokio::runtime::Runtime;
+
 use crate::backends::LedgerKind;
 use crate::check::{Invariant, Verdict};
 use crate::runner::{self, OutDir, Overrides, RunConfig, RunError, RunResult};
@@ -8,27 +10,34 @@ use crate::scenario::{Scenario, Step, Trace};
 
 use super::ShrinkError;
 
-/// Runs candidates on one reused single-threaded runtime (what `--deterministic` uses), so
-/// that each is the same run every time it is tried.
+/// Runs candidates on one reused runtime, the single-threaded one of a deterministic run,
+/// so that each is the same run every time it is tried.
 pub(super) struct Probe {
-    runtime: tokio::runtime::Runtime,
+    runtime: Runtime,
     ledger: LedgerKind,
     /// The invariant a candidate must still break.
     pub target: Invariant,
 }
 
+/// The runtime `config` (a deterministic run) asks for.
+pub(super) fn runtime(config: &RunConfig) -> Result<Runtime, ShrinkError> {
+    runner::runtime(config).map_err(|e| ShrinkError::Run(RunError::Setup(e.to_string())))
+}
+
+/// Runs `config` to its end on `runtime`.
+pub(super) fn run_on(runtime: &Runtime, config: &RunConfig) -> Result<RunResult, ShrinkError> {
+    let run = runner::run(config, std::future::pending::<()>());
+    Ok(runtime.block_on(run)?)
+}
+
 impl Probe {
-    pub fn new(ledger: LedgerKind, target: Invariant) -> Result<Probe, ShrinkError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .map_err(|e| ShrinkError::Run(RunError::Setup(e.to_string())))?;
-        Ok(Probe {
+    /// Candidates of `ledger` judged by `target`, run on `runtime`.
+    pub fn new(runtime: Runtime, ledger: LedgerKind, target: Invariant) -> Probe {
+        Probe {
             runtime,
             ledger,
             target,
-        })
+        }
     }
 
     /// The run configuration for `scenario` as shrink runs it: deterministic, thresholds
@@ -46,8 +55,7 @@ impl Probe {
 
     /// Runs `config` to its end.
     pub fn run(&self, config: &RunConfig) -> Result<RunResult, ShrinkError> {
-        let run = runner::run(config, std::future::pending::<()>());
-        Ok(self.runtime.block_on(run)?)
+        run_on(&self.runtime, config)
     }
 
     /// Whether `steps`, replayed on `template`'s accounts and agents, still break the
