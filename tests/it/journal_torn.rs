@@ -68,6 +68,15 @@ fn has_note(verdict: &serde_json::Value, says: &str) -> bool {
     notes(verdict).iter().any(|n| n.contains(says))
 }
 
+/// Fails, listing the notes, unless one of them says `says`.
+fn assert_note(verdict: &serde_json::Value, says: &str) {
+    assert!(
+        has_note(verdict, says),
+        "no note says {says:?}: {:?}",
+        notes(verdict)
+    );
+}
+
 #[test]
 fn a_journal_cut_mid_line_is_judged_up_to_the_torn_line() {
     let dir = killed_run("torn-mid-line");
@@ -84,10 +93,10 @@ fn a_journal_cut_mid_line_is_judged_up_to_the_torn_line() {
         "line {}: the last line is incomplete",
         half + 1 // lines count from 1
     );
-    assert!(has_note(&verdict, &torn), "{:?}", notes(&verdict));
+    assert_note(&verdict, &torn);
     let judged = format!("judged the {complete} complete events before it");
-    assert!(has_note(&verdict, &judged), "{:?}", notes(&verdict));
-    assert!(has_note(&verdict, "the run had not finished"));
+    assert_note(&verdict, &judged);
+    assert_note(&verdict, "the run had not finished");
     assert!(stderr.contains("the last line is incomplete"), "{stderr}");
     let _ = fs::remove_dir_all(dir);
 }
@@ -103,7 +112,7 @@ fn a_journal_cut_at_a_line_boundary_mid_run_has_no_false_i6_or_i7() {
     cut(&steps, step_ends[step_ends.len() / 2]);
     let (code, verdict, stderr) = check(&dir, &[]);
     assert_eq!(code, Some(0), "{verdict}\n{stderr}");
-    assert!(has_note(&verdict, "no setup.json beside the journal"));
+    assert_note(&verdict, "no setup.json beside the journal");
     assert!(!has_note(&verdict, "incomplete"), "{:?}", notes(&verdict));
     // The cut really left holds open and charges without their steps: judged as a finished
     // run, the same files break I6 and I7.
@@ -124,7 +133,7 @@ fn a_torn_steps_file_is_reported_and_its_prefix_judged() {
     assert_eq!(code, Some(0), "{verdict}\n{stderr}");
     assert_eq!(verdict["steps"], (ends.len() / 2) as u64, "{verdict}");
     let judged = format!("judged the {} complete steps before it", ends.len() / 2);
-    assert!(has_note(&verdict, &judged), "{:?}", notes(&verdict));
+    assert_note(&verdict, &judged);
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -142,7 +151,7 @@ fn a_torn_journal_still_fails_on_a_real_violation_in_its_prefix() {
     let (code, verdict, _) = check(&dir, &[]);
     assert_eq!(code, Some(1), "{verdict}");
     assert!(verdict["counts"]["I3"].as_u64().unwrap() > 0, "{verdict}");
-    assert!(has_note(&verdict, "the last line is incomplete"));
+    assert_note(&verdict, "the last line is incomplete");
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -154,7 +163,7 @@ fn a_journal_torn_in_its_header_has_no_events_yet() {
     let (code, verdict, stderr) = check(&dir, &[]);
     assert_eq!(code, Some(0), "{verdict}\n{stderr}");
     assert_eq!(verdict["events"], 0);
-    assert!(has_note(&verdict, "line 1: the last line is incomplete"));
+    assert_note(&verdict, "line 1: the last line is incomplete");
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -179,21 +188,13 @@ fn an_empty_journal_is_an_unfinished_run_with_no_events() {
     let (code, verdict, stderr) = check(&dir, &[]);
     assert_eq!(code, Some(0), "{verdict}\n{stderr}");
     assert_eq!(verdict["events"], 0);
-    assert!(
-        has_note(&verdict, "journal.csv is empty"),
-        "{:?}",
-        notes(&verdict)
-    );
-    assert!(
-        has_note(&verdict, "wrote nothing yet"),
-        "{:?}",
-        notes(&verdict)
-    );
-    assert!(has_note(&verdict, "the run had not finished"));
+    assert_note(&verdict, "journal.csv is empty");
+    assert_note(&verdict, "wrote nothing yet");
+    assert_note(&verdict, "the run had not finished");
     // Even --finished cannot make a file the run never wrote into a finished journal.
     let (code, verdict, _) = check(&dir, &["--finished"]);
     assert_eq!(code, Some(0), "{verdict}");
-    assert!(has_note(&verdict, "the run had not finished"));
+    assert_note(&verdict, "the run had not finished");
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -207,11 +208,7 @@ fn an_empty_steps_file_beside_a_journal_is_unfinished_not_malformed() {
     let (code, verdict, stderr) = check(&dir, &[]);
     assert_eq!(code, Some(0), "{verdict}\n{stderr}");
     assert_eq!(verdict["steps"], 0);
-    assert!(
-        has_note(&verdict, "steps.csv is empty"),
-        "{:?}",
-        notes(&verdict)
-    );
+    assert_note(&verdict, "steps.csv is empty");
     let _ = fs::remove_dir_all(dir);
 }
 
@@ -258,12 +255,8 @@ fn a_setup_without_an_end_is_judged_unfinished() {
     cut(&steps, step_ends[step_ends.len() / 2]);
     let (code, verdict, stderr) = check(&dir, &[]);
     assert_eq!(code, Some(0), "{verdict}\n{stderr}");
-    assert!(
-        has_note(&verdict, "records no end"),
-        "{:?}",
-        notes(&verdict)
-    );
-    assert!(has_note(&verdict, "the run had not finished"));
+    assert_note(&verdict, "records no end");
+    assert_note(&verdict, "the run had not finished");
     let (code, verdict, _) = check(&dir, &["--finished"]);
     assert_eq!(code, Some(1), "{verdict}");
     assert!(verdict["counts"]["I6"].as_u64().unwrap() > 0, "{verdict}");
