@@ -132,6 +132,7 @@ mod workload;
 
 use std::path::Path;
 
+pub(crate) use build::relative_to;
 pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS};
 pub use catalog::Catalog;
 pub(crate) use error::SourceText;

@@ -139,7 +139,7 @@ fn anchor_vendor(table: &mut Table, original: &Path) {
     if BUILTIN_IDS.contains(&vendor.as_str()) {
         return;
     }
-    let file = original.parent().unwrap_or(Path::new("")).join(vendor);
+    let file = crate::scenario::relative_to(original, vendor);
     if let Ok(absolute) = std::fs::canonicalize(file) {
         let path = absolute.to_string_lossy().into_owned();
         table.insert("vendor".into(), Value::String(path));

@@ -202,7 +202,7 @@ fn resolve_vendor(src: SourceText<'_>, spec: &Spanned<String>) -> Result<Model, 
 }
 
 /// `path` as written in the scenario, resolved against the scenario's directory.
-pub(super) fn relative_to(scenario: &Path, path: &str) -> PathBuf {
+pub(crate) fn relative_to(scenario: &Path, path: &str) -> PathBuf {
     scenario.parent().unwrap_or(Path::new("")).join(path)
 }
 
