@@ -36,13 +36,15 @@ pub struct AccountTerms {
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The file could not be opened, read or written.
-    #[error("{}: {what}: {source}", file.display())]
+    #[error("{}: {what}", file.display())]
     Io {
         /// The file.
         file: PathBuf,
         /// What was being done.
         what: &'static str,
-        /// The operating system's reason.
+        /// The operating system's reason, chained (as for a scenario's), so that the CLI's
+        /// `{:#}` prints it once.
+        #[source]
         source: std::io::Error,
     },
     /// The file is not a setup as the runner writes it.
