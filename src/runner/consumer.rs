@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 
-use super::credits::CreditTotals;
+use super::credits::{AccountCredits, CreditTotals};
 use super::feed::JournalFeed;
 use crate::check::{Checker, RunSetup, Verdict};
 use crate::journal::{JournalError, JournalWriter, StepRecord, StepWriter};
@@ -55,6 +55,9 @@ pub(super) struct JournalConsumer {
     /// the swap: the backend appends under that lock, and checking and writing under it
     /// would stall the backend. Reused, so a drain allocates nothing once it has grown.
     batch: Vec<Event>,
+    /// Each account's credits, indexed by account id and summed into `counts` and
+    /// `personas` at the end.
+    account_credits: Vec<AccountCredits>,
     /// Each account's index in `personas` (empty: no persona tally).
     persona_of: Vec<usize>,
     /// Each persona's label and counts, in the order the scenario first names them.
@@ -86,6 +89,7 @@ impl JournalConsumer {
             steps,
             counts: SinkCounts::default(),
             batch: Vec::new(),
+            account_credits: Vec::new(),
             persona_of: Vec::new(),
             personas: Vec::new(),
         })
@@ -134,17 +138,19 @@ impl JournalConsumer {
 
     fn observe(&mut self, event: &Event) -> Result<(), JournalError> {
         self.counts.events += 1;
-        self.counts.credits.observe(event);
-        if let Some(&index) = self.persona_of.get(event.account as usize) {
-            let persona = &mut self.personas[index].1;
-            persona.credits.observe(event);
-            if let EventKind::Rejected {
-                reason: Rejection::Insufficient { .. },
-                ..
-            } = event.kind
-            {
-                persona.insufficient += 1;
-            }
+        let account = event.account as usize;
+        if account >= self.account_credits.len() {
+            self.account_credits
+                .resize_with(account + 1, AccountCredits::default);
+        }
+        self.account_credits[account].observe(event);
+        if let EventKind::Rejected {
+            reason: Rejection::Insufficient { .. },
+            ..
+        } = event.kind
+            && let Some(&index) = self.persona_of.get(account)
+        {
+            self.personas[index].1.insufficient += 1;
         }
         match &event.kind {
             EventKind::Warning { .. } => self.counts.warnings += 1,
@@ -160,6 +166,17 @@ impl JournalConsumer {
             journal.write(event)?;
         }
         Ok(())
+    }
+
+    /// Sums each account's credits into the run's totals and its persona's.
+    fn sum_credits(&mut self) {
+        for (account, credits) in self.account_credits.iter().enumerate() {
+            self.counts.credits.add(credits);
+            if let Some(&index) = self.persona_of.get(account) {
+                self.personas[index].1.credits.add(credits);
+            }
+        }
+        self.counts.personas = self.personas.drain(..).collect();
     }
 
     /// Records what an agent was told about one step.
@@ -188,7 +205,7 @@ impl JournalConsumer {
             }
             (None, _) => {}
         }
-        self.counts.personas = self.personas.drain(..).collect();
+        self.sum_credits();
         if let Some(journal) = &mut self.journal {
             journal.flush()?;
         }
