@@ -186,7 +186,10 @@ impl Server {
     fn bin(&self, program: &str) -> PathBuf {
         match self {
             Server::Scratch(server) => server.bin_dir().join(program),
-            Server::Url(_) => PathBuf::from(program),
+            Server::Url(_) => match creditsim::backends::postgres::scratch::installed_bin_dir() {
+                Some(dir) => dir.join(program),
+                None => PathBuf::from(program),
+            },
         }
     }
 }

@@ -46,7 +46,7 @@ pub struct ScratchServer {
 impl ScratchServer {
     /// Initializes and starts a server with `settings` (`name`, `value`) pairs.
     pub fn start(settings: &[(&str, &str)]) -> Result<ScratchServer, ScratchError> {
-        let bin = bin_dir().ok_or(ScratchError::NotInstalled)?;
+        let bin = installed_bin_dir().ok_or(ScratchError::NotInstalled)?;
         let as_postgres = is_root();
         static SERVERS: AtomicU64 = AtomicU64::new(0);
         let n = SERVERS.fetch_add(1, Ordering::Relaxed);
@@ -196,8 +196,10 @@ fn failed(what: &str, err: std::io::Error) -> ScratchError {
 }
 
 /// Where `initdb` and friends are: `$PG_BIN_DIR`, else the folder of `initdb` on PATH,
-/// else the newest `/usr/lib/postgresql/<version>/bin` (Debian keeps them off PATH).
-fn bin_dir() -> Option<PathBuf> {
+/// else the newest `/usr/lib/postgresql/<version>/bin` (Debian keeps them off PATH). The
+/// PostgreSQL bench also takes `psql` and `pgbench` from here when it is given a server's
+/// URL, so neither needs PATH changed.
+pub fn installed_bin_dir() -> Option<PathBuf> {
     let has_initdb = |dir: &Path| dir.join("initdb").is_file();
     if let Some(dir) = std::env::var_os("PG_BIN_DIR").map(PathBuf::from) {
         return has_initdb(&dir).then_some(dir);
