@@ -537,10 +537,17 @@ fn offers_are_ranked_with_the_cheapest_that_never_blocks_marked() {
         .find(|r| r.persona == "busy")
         .unwrap();
     assert_eq!(busy.offers.len(), 3);
-    let spends: Vec<Option<u128>> = busy.offers.iter().map(|o| o.spend_cents).collect();
+    // Serving every intent first, then cheapest (known spend before unknown).
+    let key = |o: &creditsim::report::economics::RankedOffer| {
+        let spend = o.spend_cents;
+        (o.unserved != Mean::Exact(0), spend.is_none(), spend)
+    };
+    let keys: Vec<_> = busy.offers.iter().map(key).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "ranked: {keys:?}");
     assert!(
-        spends.windows(2).all(|w| w[0] <= w[1]),
-        "cheapest first: {spends:?}"
+        busy.offers.first().unwrap().unserved == Mean::Exact(0),
+        "an offer that cannot serve the usage is not first: {:?}",
+        busy.offers
     );
     let aytada = busy
         .offers

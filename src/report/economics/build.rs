@@ -232,8 +232,10 @@ fn totals(
     }
 }
 
-/// Per persona, its offers from cheapest to dearest (unknown spend last, then fewer
-/// blocked steps), with the cheapest that never blocks and serves every intent marked.
+/// Per persona, its offers: first those that serve every intent, then those that leave
+/// some unserved (an offer that cannot serve the usage is cheap for that reason, so it must
+/// not top the list); within each, from cheapest to dearest (unknown spend last, then
+/// fewer blocked steps). The cheapest that never blocks and serves every intent is marked.
 fn rankings(config: &EconomicsConfig, reports: &[PersonaReport]) -> Vec<Ranking> {
     let mut rankings = Vec::new();
     for persona in &config.personas {
@@ -241,6 +243,7 @@ fn rankings(config: &EconomicsConfig, reports: &[PersonaReport]) -> Vec<Ranking>
         mine.sort_by(|a, b| {
             let key = |r: &PersonaReport| {
                 (
+                    r.totals.steps.unserved > 0,
                     r.spend_cents.is_none(),
                     r.spend_cents,
                     r.totals.steps.blocked,

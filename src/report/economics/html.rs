@@ -100,7 +100,7 @@ fn summary_table(report: &EconomicsReport, out: &mut String) {
 fn ranking_table(r: &Ranking, out: &mut String) {
     let _ = writeln!(
         out,
-        "<h2>Offers for {}, cheapest first</h2>\n<table><tr><th>rank</th><th>offer</th><th>vendor</th>\
+        "<h2>Offers for {}, serving every intent first, then cheapest</h2>\n<table><tr><th>rank</th><th>offer</th><th>vendor</th>\
          <th>spend</th><th>blocked</th><th>unserved</th><th>expired</th><th>breakage</th><th></th></tr>",
         escape(&r.persona)
     );

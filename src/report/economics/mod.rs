@@ -205,7 +205,8 @@ pub struct RankedOffer {
     pub cheapest_never_blocking: bool,
 }
 
-/// The offers compared for one persona, cheapest first.
+/// The offers compared for one persona: those serving every intent first, each group
+/// cheapest first.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ranking {
     /// The persona.

@@ -170,7 +170,7 @@ fn render_usage(p: &PersonaReport, out: &mut String) {
 fn render_ranking(r: &Ranking, out: &mut String) {
     let _ = writeln!(
         out,
-        "offers for persona {}, cheapest first (per account)",
+        "offers for persona {}, serving every intent first, then cheapest (per account)",
         r.persona
     );
     let _ = writeln!(
