@@ -18,11 +18,11 @@ pub const KEY_RETENTION_MS: TimeMs = 24 * 3600 * 1000;
 
 /// Lot priority of plan allowances: drawn first among lots with the same expiry, because
 /// they are the credits a user loses soonest in practice.
-pub const PRIORITY_ALLOWANCE: u8 = 0;
+pub(crate) const PRIORITY_ALLOWANCE: u8 = 0;
 /// Lot priority of recurring add-on units: after the allowance, before packs.
-pub const PRIORITY_ADDON: u8 = 1;
+pub(crate) const PRIORITY_ADDON: u8 = 1;
 /// Lot priority of one-time packs: drawn last, as the credits a user paid for separately.
-pub const PRIORITY_PACK: u8 = 2;
+pub(crate) const PRIORITY_PACK: u8 = 2;
 
 /// The ledger terms of an account on `plan` (or on packs only, when `None`) that starts at
 /// `anchor_ms`.
@@ -77,7 +77,7 @@ fn warn_levels(model: &Model) -> Vec<Credits> {
 /// How one generation step is charged on the ledger: what is held when it starts, and what
 /// a success commits (a failure releases the whole hold, so it is never charged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Settlement {
+pub(crate) struct Settlement {
     /// Credits held at the start.
     pub hold: Credits,
     /// Credits charged on success, at most `hold`; the rest goes back.
@@ -92,7 +92,7 @@ pub struct Settlement {
 /// - After completion ("your balance updates immediately after ... any AI operation
 ///   completes"): the actual amount is known only afterwards, so the most it can cost is held
 ///   while it runs and the actual is charged, the rest returned.
-pub fn settlement(model: &Model, cost: Cost, actual: Credits) -> Settlement {
+pub(crate) fn settlement(model: &Model, cost: Cost, actual: Credits) -> Settlement {
     let actual = actual.clamp(cost.min, cost.max);
     match model.charge_timing() {
         ChargeTiming::Upfront => Settlement {
@@ -110,7 +110,7 @@ pub fn settlement(model: &Model, cost: Cost, actual: Credits) -> Settlement {
 /// member (one balance for the workspace), or only by the member who bought them: the
 /// vendor's balance is shared across the workspace (campaigns), or the pack's credits are
 /// (AI Studios Team units).
-pub fn shares_balance(model: &Model, pack: &Pack) -> bool {
+pub(crate) fn shares_balance(model: &Model, pack: &Pack) -> bool {
     model.shared_workspace() || pack.shared
 }
 

@@ -24,7 +24,7 @@ impl<T, const N: usize> Default for Chunked<T, N> {
 
 impl<T, const N: usize> Chunked<T, N> {
     /// Appends `item` and returns its index.
-    pub fn push(&mut self, item: T) -> usize {
+    pub(crate) fn push(&mut self, item: T) -> usize {
         match self.chunks.last_mut() {
             Some(last) if last.len() < N => last.push(item),
             Some(_) => {
@@ -39,12 +39,12 @@ impl<T, const N: usize> Chunked<T, N> {
     }
 
     /// The entry at `index`, which `push` returned.
-    pub fn get(&self, index: usize) -> &T {
+    pub(crate) fn get(&self, index: usize) -> &T {
         &self.chunks[index / N][index % N]
     }
 
     /// The entry at `index`, which `push` returned, for changing.
-    pub fn get_mut(&mut self, index: usize) -> &mut T {
+    pub(crate) fn get_mut(&mut self, index: usize) -> &mut T {
         &mut self.chunks[index / N][index % N]
     }
 }

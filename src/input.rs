@@ -7,10 +7,10 @@ use std::path::Path;
 
 /// The largest file read whole: scenarios, models, traces, setups and results are far
 /// smaller (a million-row trace is about 60 MB).
-pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+pub(crate) const MAX_INPUT_BYTES: u64 = 1 << 30;
 
 /// The file's text, or an error saying why it cannot be an input.
-pub fn read_text(path: &Path) -> io::Result<String> {
+pub(crate) fn read_text(path: &Path) -> io::Result<String> {
     let file = std::fs::File::open(path)?;
     refuse_non_file(&file)?;
     let mut text = String::new();
@@ -25,7 +25,7 @@ pub fn read_text(path: &Path) -> io::Result<String> {
 }
 
 /// Refuses a device, pipe or directory: only a regular file has an end to read to.
-pub fn refuse_non_file(file: &std::fs::File) -> io::Result<()> {
+pub(crate) fn refuse_non_file(file: &std::fs::File) -> io::Result<()> {
     if file.metadata()?.is_file() {
         return Ok(());
     }

@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! creditsim simulates and load-tests usage-credit billing: vendor pricing models, a
 //! reserve-then-commit ledger behind a seam that several backends implement, user-agent
 //! actors that replay scenarios, and a checker that proves no balance went negative and no

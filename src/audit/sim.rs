@@ -56,7 +56,7 @@ pub(super) struct Sim {
 impl Sim {
     /// An account on `plan` (none: packs only) with `seats` and `units` add-on units,
     /// started at `anchor_ms`.
-    pub fn new(
+    pub(super) fn new(
         model: &Model,
         plan: Option<&str>,
         seats: u32,
@@ -76,7 +76,7 @@ impl Sim {
     }
 
     /// An account with no plan, no packs and nothing granted.
-    pub fn empty(model: &Model) -> Result<Sim, String> {
+    pub(super) fn empty(model: &Model) -> Result<Sim, String> {
         Sim::new(model, None, 1, 0, ANCHOR_MS)
     }
 
@@ -86,13 +86,13 @@ impl Sim {
     }
 
     /// Runs everything due by `at_ms`.
-    pub fn advance(&mut self, at_ms: TimeMs) {
+    pub(super) fn advance(&mut self, at_ms: TimeMs) {
         let events = self.book.advance(at_ms);
         self.events.extend(events);
     }
 
     /// Buys `pack` at `at_ms`, as the account's plan allows.
-    pub fn buy(&mut self, model: &Model, pack: &str, at_ms: TimeMs) -> Result<(), String> {
+    pub(super) fn buy(&mut self, model: &Model, pack: &str, at_ms: TimeMs) -> Result<(), String> {
         let key = self.key("buy").to_string();
         let purchase = Purchase {
             plan: self.plan.as_deref(),
@@ -105,7 +105,12 @@ impl Sim {
 
     /// Grants `credits` to `pool` at `at_ms`, never expiring: credits to spend where a claim
     /// is about something else than where credits come from.
-    pub fn give(&mut self, pool: &str, credits: Credits, at_ms: TimeMs) -> Result<(), String> {
+    pub(super) fn give(
+        &mut self,
+        pool: &str,
+        credits: Credits,
+        at_ms: TimeMs,
+    ) -> Result<(), String> {
         let grant = GrantRequest {
             key: self.key("give"),
             pool: pool.into(),
@@ -127,7 +132,7 @@ impl Sim {
     }
 
     /// Reserves `credits` for `quote`'s action in its pool, at `at_ms`.
-    pub fn reserve(
+    pub(super) fn reserve(
         &mut self,
         quote: &Quote,
         credits: Credits,
@@ -147,7 +152,7 @@ impl Sim {
     }
 
     /// Commits `credits` of the hold under `key`.
-    pub fn commit(&mut self, key: &Key, credits: Credits, at_ms: TimeMs) -> CommitOutcome {
+    pub(super) fn commit(&mut self, key: &Key, credits: Credits, at_ms: TimeMs) -> CommitOutcome {
         let req = CommitRequest {
             key: key.clone(),
             credits,
@@ -158,7 +163,7 @@ impl Sim {
     }
 
     /// Releases the hold under `key`: a failed generation.
-    pub fn release(&mut self, key: &Key, at_ms: TimeMs) -> ReleaseOutcome {
+    pub(super) fn release(&mut self, key: &Key, at_ms: TimeMs) -> ReleaseOutcome {
         let req = ReleaseRequest { key: key.clone() };
         let applied = self.book.release(&req, at_ms);
         self.events.extend(applied.events);
@@ -166,7 +171,12 @@ impl Sim {
     }
 
     /// Reserves and commits `credits` for `quote`'s action; the reserve's outcome.
-    pub fn spend(&mut self, quote: &Quote, credits: Credits, at_ms: TimeMs) -> ReserveOutcome {
+    pub(super) fn spend(
+        &mut self,
+        quote: &Quote,
+        credits: Credits,
+        at_ms: TimeMs,
+    ) -> ReserveOutcome {
         let (key, outcome) = self.reserve(quote, credits, at_ms);
         if matches!(outcome, ReserveOutcome::Reserved { .. }) {
             self.commit(&key, credits, at_ms);
@@ -175,12 +185,12 @@ impl Sim {
     }
 
     /// The pool's available balance (held credits excluded).
-    pub fn available(&self, pool: &str) -> Credits {
+    pub(super) fn available(&self, pool: &str) -> Credits {
         self.book.balance(pool).available
     }
 
     /// The grants journaled so far from `source`: (time, credits, expiry).
-    pub fn grants(&self, source: LotSource) -> Vec<(TimeMs, Credits, Option<TimeMs>)> {
+    pub(super) fn grants(&self, source: LotSource) -> Vec<(TimeMs, Credits, Option<TimeMs>)> {
         (self.events.iter())
             .filter_map(|e| match &e.kind {
                 EventKind::Granted {

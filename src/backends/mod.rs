@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use crate::ledger::{AccountSpec, Crashable, EventSink, Ledger, LedgerError};
 
-pub use actor::{ActorLedger, INJECTED_CRASH, quiet_injected_crashes};
-pub use flawed::{Flaw, FlawedLedger};
+pub use actor::{ActorLedger, quiet_injected_crashes};
+pub use flawed::Flaw;
+pub(crate) use flawed::FlawedLedger;
 pub use postgres::{DatabaseOptions, PostgresLedger, Strategy};
 
 /// Which ledger serves the accounts.

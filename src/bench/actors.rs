@@ -62,7 +62,7 @@ impl Actor for Bare {
 /// The shape of a set of callers: `callers` tasks, of which the first `hot` share actor 0
 /// and each other one has an actor of its own, each running `cycles_per_caller` cycles.
 #[derive(Clone, Copy, Debug)]
-pub struct Shape {
+pub(super) struct Shape {
     /// Callers in all.
     pub callers: usize,
     /// Callers sharing actor 0.
@@ -73,7 +73,7 @@ pub struct Shape {
 
 impl Shape {
     /// How many actors the shape needs.
-    pub fn actors(self) -> usize {
+    pub(super) fn actors(self) -> usize {
         1 + self.callers - self.hot.min(self.callers)
     }
 
@@ -91,7 +91,7 @@ fn runtime(entry: &'static str) -> Result<tokio::runtime::Runtime, BenchError> {
 }
 
 /// Cycles per second through bare actors in `shape` (spawning them is not timed).
-pub fn bare_cycles_per_s(entry: &'static str, shape: Shape) -> Result<f64, BenchError> {
+pub(super) fn bare_cycles_per_s(entry: &'static str, shape: Shape) -> Result<f64, BenchError> {
     runtime(entry)?.block_on(async {
         let mut actors = Vec::with_capacity(shape.actors());
         for _ in 0..shape.actors() {
@@ -125,7 +125,7 @@ pub fn bare_cycles_per_s(entry: &'static str, shape: Shape) -> Result<f64, Bench
 /// Cycles per second through one account actor (the real backend, journal events dropped)
 /// with `callers` concurrent callers, each running `cycles_per_caller` cycles under fresh
 /// keys.
-pub fn hot_account_cycles_per_s(
+pub(super) fn hot_account_cycles_per_s(
     entry: &'static str,
     callers: usize,
     cycles_per_caller: usize,

@@ -113,14 +113,14 @@ pub fn floor(config: &EconomicsConfig, accounts: u32) -> (u64, Duration) {
 }
 
 /// Steps per second of the engine over `accounts` accounts, all threads.
-pub fn engine_steps_per_s(entry: &'static str, accounts: u64) -> Result<f64, BenchError> {
+pub(crate) fn engine_steps_per_s(entry: &'static str, accounts: u64) -> Result<f64, BenchError> {
     let config = config(accounts).map_err(|err| BenchError::failed(entry, err))?;
     let run = run_engine(entry, &config)?;
     Ok(run.steps as f64 / run.elapsed.as_secs_f64())
 }
 
 /// Steps per second of the bare `Book` loop over `accounts` accounts, one thread.
-pub fn floor_steps_per_s(entry: &'static str, accounts: u64) -> Result<f64, BenchError> {
+pub(crate) fn floor_steps_per_s(entry: &'static str, accounts: u64) -> Result<f64, BenchError> {
     let config = config(accounts).map_err(|err| BenchError::failed(entry, err))?;
     let accounts = u32::try_from(accounts).map_err(|err| BenchError::failed(entry, err))?;
     let (steps, elapsed) = floor(&config, accounts);

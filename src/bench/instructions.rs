@@ -15,14 +15,14 @@ use super::{BenchError, Sample};
 
 /// The scenario counted: the shipped campaigns scenario (shared workspaces, variable costs,
 /// refunded failures), built in and written beside the count.
-pub const COUNTED_TOML: &str = include_str!("../../scenarios/campaigns.toml");
+pub(super) const COUNTED_TOML: &str = include_str!("../../scenarios/campaigns.toml");
 
 /// The scenario's name in the workload description.
-pub const COUNTED_NAME: &str = "campaigns";
+pub(super) const COUNTED_NAME: &str = "campaigns";
 
 /// What was counted, so that only like is compared with like: the binary's build profile
 /// is part of it, since a debug build executes other instructions.
-pub fn workload(steps: u64, seed: u64) -> String {
+pub(super) fn workload(steps: u64, seed: u64) -> String {
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
@@ -36,7 +36,7 @@ pub fn workload(steps: u64, seed: u64) -> String {
 
 /// Counts the instructions of `program run <campaigns> --deterministic --steps N` under
 /// callgrind, in `scratch` (a directory the caller owns).
-pub fn count(
+pub(super) fn count(
     entry: &'static str,
     program: Option<&Path>,
     scratch: &Path,
@@ -105,11 +105,11 @@ fn total_instructions(callgrind_out: &str) -> Option<f64> {
 }
 
 /// A scratch directory of this process's own, removed by [`Scratch::drop`].
-pub struct Scratch(pub PathBuf);
+pub(super) struct Scratch(pub PathBuf);
 
 impl Scratch {
     /// Creates it under the system's temporary directory.
-    pub fn new() -> std::io::Result<Scratch> {
+    pub(super) fn new() -> std::io::Result<Scratch> {
         let dir = std::env::temp_dir().join(format!("creditsim-bench-{:010}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         Ok(Scratch(dir))

@@ -36,7 +36,7 @@ impl KeyRing {
 /// Cycles per second through `Book` on one account with a large never-expiring lot.
 /// Virtual time moves 1 ms per cycle and idempotency records are kept for 1 s, so the key
 /// table stays at a steady ~1000.
-pub fn book_cycles_per_s(cycles: u64) -> f64 {
+pub(super) fn book_cycles_per_s(cycles: u64) -> f64 {
     let spec = AccountSpec {
         key_retention_ms: 1_000,
         ..AccountSpec::default()
@@ -83,7 +83,7 @@ pub fn book_cycles_per_s(cycles: u64) -> f64 {
 
 /// How much of a ledger's work a plain map does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapWork {
+pub(super) enum MapWork {
     /// Check and debit a balance: no holds, no idempotency, no journal.
     Balance,
     /// Also keep a hold under the request's fresh key, and take it back on commit.
@@ -93,7 +93,7 @@ pub enum MapWork {
 }
 
 /// Cycles per second through a plain map ledger doing `work`.
-pub fn map_cycles_per_s(cycles: u64, work: MapWork) -> f64 {
+pub(super) fn map_cycles_per_s(cycles: u64, work: MapWork) -> f64 {
     let mut balances: HashMap<String, u64> = HashMap::new();
     balances.insert("a0".into(), Credits::MAX / 2);
     let mut holds: HashMap<Key, Credits> = HashMap::new();

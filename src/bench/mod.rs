@@ -31,7 +31,9 @@ pub use provenance::Provenance;
 pub use report::{
     BaselineError, BenchReport, baseline_path, provenance_line, render_report, save_baseline,
 };
-pub use suite::{Entry, Sampling, Scale, entries};
+pub use suite::Scale;
+pub(crate) use suite::entries;
+pub(crate) use suite::{Entry, Sampling};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -53,7 +55,7 @@ pub struct Options {
 
 /// One sample, or why it could not be taken here.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Sample {
+pub(crate) enum Sample {
     /// The value measured.
     Measured(f64),
     /// Not measurable on this machine (no valgrind), which is no fault of the code.

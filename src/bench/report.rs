@@ -11,7 +11,7 @@ use super::provenance::Provenance;
 use crate::report::compare::{BENCH_KIND, Measures, human};
 
 /// The bench report's format version, for readers of saved baselines.
-pub const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 
 /// What one run of the suite measured.
 #[derive(Clone, Debug, Serialize)]

@@ -10,19 +10,23 @@ use crate::runner::{self, OutDir, Overrides, RunConfig};
 use crate::scenario::Scenario;
 
 /// The shipped stress scenario, built in so that `bench` runs from any directory.
-pub const STRESS_TOML: &str = include_str!("../../scenarios/stress.toml");
+pub(super) const STRESS_TOML: &str = include_str!("../../scenarios/stress.toml");
 
 /// Its name in messages.
 const STRESS_PATH: &str = "scenarios/stress.toml";
 
 /// Agents sharing the hot account, and agents in all, as the file sets them.
-pub const HOT_AGENTS: usize = 1000;
+pub(super) const HOT_AGENTS: usize = 1000;
 /// See [`HOT_AGENTS`].
-pub const ALL_AGENTS: usize = 3000;
+pub(super) const ALL_AGENTS: usize = 3000;
 
 /// Reserve→commit cycles per second over a run of `steps` steps with `seed`. A run whose
 /// checker finds a violation is an error: a figure from a wrong ledger is no figure.
-pub fn stress_cycles_per_s(entry: &'static str, steps: u64, seed: u64) -> Result<f64, BenchError> {
+pub(super) fn stress_cycles_per_s(
+    entry: &'static str,
+    steps: u64,
+    seed: u64,
+) -> Result<f64, BenchError> {
     let failed = |err: &dyn std::fmt::Display| BenchError::failed(entry, err);
     let scenario = Scenario::parse(STRESS_TOML, Path::new(STRESS_PATH), Some(seed), None)
         .map_err(|err| failed(&err))?;

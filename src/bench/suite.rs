@@ -37,7 +37,7 @@ pub struct Scale {
 
 impl Scale {
     /// For a CI job: well under a minute.
-    pub const QUICK: Scale = Scale {
+    pub(crate) const QUICK: Scale = Scale {
         name: "quick",
         rounds: 5,
         book_cycles: 200_000,
@@ -50,7 +50,7 @@ impl Scale {
     };
 
     /// For a dedicated runner: more and longer samples, and the map ladder.
-    pub const FULL: Scale = Scale {
+    pub(crate) const FULL: Scale = Scale {
         name: "full",
         rounds: 11,
         book_cycles: 1_000_000,
@@ -81,7 +81,7 @@ impl Scale {
 
 /// How an entry's samples are taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sampling {
+pub(crate) enum Sampling {
     /// Timed: once per round, after one discarded warm-up sample.
     Timed,
     /// Counted (the same every run, nearly): `counted_runs` times, after the rounds.
@@ -90,7 +90,7 @@ pub enum Sampling {
 
 /// One metric of the suite.
 #[derive(Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Its name in reports and baselines.
     pub name: &'static str,
     /// Its unit.
@@ -133,7 +133,7 @@ fn timed(name: &'static str, floor: Option<&'static str>, quick: bool) -> Entry 
 }
 
 /// Every entry, floors after the metrics they serve.
-pub fn entries() -> Vec<Entry> {
+pub(crate) fn entries() -> Vec<Entry> {
     let mut all = ledger_entries();
     all.extend(actor_entries());
     all.extend(run_entries());

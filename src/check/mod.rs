@@ -78,7 +78,7 @@ use state::Report;
 use state::{Account, At};
 
 /// How many violations a verdict keeps by default; the rest are counted, not stored.
-pub const DEFAULT_VIOLATION_CAP: usize = 1000;
+pub(crate) const DEFAULT_VIOLATION_CAP: usize = 1000;
 
 /// The incremental checker: feed it events and steps in any interleaving, then `finish`.
 pub struct Checker {
@@ -148,7 +148,7 @@ impl Checker {
     }
 
     /// Judges one account's grants and renewals against `terms`.
-    pub fn with_terms(mut self, account: AccountId, terms: &AccountTerms) -> Self {
+    pub(crate) fn with_terms(mut self, account: AccountId, terms: &AccountTerms) -> Self {
         let state = self.accounts.entry(account).or_default();
         state.terms = Some(Box::new(Terms::new(terms)));
         self.terms_given = true;
@@ -157,7 +157,7 @@ impl Checker {
 
     /// Tells the checker where the run closed its accounts, so that `finish` also demands
     /// every renewal due before then and every expiry due by then.
-    pub fn close_at(&mut self, end_ms: TimeMs) {
+    pub(crate) fn close_at(&mut self, end_ms: TimeMs) {
         self.end_ms = Some(end_ms);
     }
 

@@ -12,7 +12,7 @@ use crate::ledger::{Closure, Credits, Draw, Event, EventKind, Key, LotId, Reject
 
 impl Account {
     /// Applies one event and checks it.
-    pub fn apply(&mut self, event: &Event, out: &mut Report<'_>) {
+    pub(super) fn apply(&mut self, event: &Event, out: &mut Report<'_>) {
         if !self.check_seq(event.seq, out) {
             return;
         }

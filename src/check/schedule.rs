@@ -88,7 +88,7 @@ pub(super) struct Missed {
 }
 
 impl Terms {
-    pub fn new(terms: &AccountTerms) -> Terms {
+    pub(super) fn new(terms: &AccountTerms) -> Terms {
         let anchor_ms = terms.spec.anchor_ms;
         let recurring = (terms.spec.recurring.iter())
             .map(|grant| Recurring {
@@ -111,7 +111,7 @@ impl Terms {
     /// Renewals due before `at_ms` that were not granted, each reported once: called before
     /// each event with its time (renewals due at an instant are granted at it), and at the
     /// end with the time the accounts were closed.
-    pub fn missed_before(&mut self, at_ms: TimeMs) -> Vec<Missed> {
+    pub(super) fn missed_before(&mut self, at_ms: TimeMs) -> Vec<Missed> {
         let mut missed = Vec::new();
         for r in &mut self.recurring {
             while let Some(due_ms) = r.next_due_ms.filter(|&due| due < at_ms) {
@@ -131,7 +131,7 @@ impl Terms {
     }
 
     /// Whether the terms explain this grant; if not, which invariant it breaks and why.
-    pub fn explain(&mut self, grant: GrantView<'_>) -> Result<(), Unexplained> {
+    pub(super) fn explain(&mut self, grant: GrantView<'_>) -> Result<(), Unexplained> {
         if let Some(rest) = grant.key.strip_prefix(RENEW_PREFIX) {
             return self.renewal(rest, grant);
         }

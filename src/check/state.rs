@@ -79,13 +79,13 @@ pub(super) struct OrderEntry {
 
 impl OrderEntry {
     /// Whether the lot has expired at `at_ms` (a lot is expired from its expiry on).
-    pub fn expired_at(&self, at_ms: TimeMs) -> bool {
+    pub(super) fn expired_at(&self, at_ms: TimeMs) -> bool {
         !self.never && self.expires_at_ms <= at_ms
     }
 }
 
 impl Pool {
-    pub fn new(name: &str) -> Self {
+    pub(super) fn new(name: &str) -> Self {
         Pool {
             name: name.to_string(),
             granted: 0,
@@ -100,7 +100,7 @@ impl Pool {
     }
 
     /// granted - (charged + expired + remaining + held): zero when conserved.
-    pub fn imbalance(&self) -> i128 {
+    pub(super) fn imbalance(&self) -> i128 {
         self.granted - (self.charged + self.expired + self.remaining + self.held)
     }
 }
@@ -136,7 +136,7 @@ pub(super) enum Opening {
 }
 
 impl Opening {
-    pub fn word(self) -> &'static str {
+    pub(super) fn word(self) -> &'static str {
         match self {
             Opening::Reserved => "reserved",
             Opening::Rejected => "rejected",
@@ -199,7 +199,7 @@ pub(super) struct StepView {
 
 impl StepView {
     /// `action (params)`, or just `action` without parameters, for messages.
-    pub fn what(&self) -> String {
+    pub(super) fn what(&self) -> String {
         if self.params.is_empty() {
             self.action.to_string()
         } else {
@@ -226,7 +226,7 @@ pub(super) struct Report<'a> {
 
 impl Report<'_> {
     /// Reports `invariant` broken at this event, about `credits` credits.
-    pub fn violation(
+    pub(super) fn violation(
         &mut self,
         invariant: Invariant,
         key: Option<&Key>,

@@ -235,7 +235,7 @@ pub(crate) struct Violations {
 }
 
 impl Violations {
-    pub fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize) -> Self {
         Violations {
             kept: BinaryHeap::new(),
             cap,
@@ -244,7 +244,7 @@ impl Violations {
         }
     }
 
-    pub fn push(&mut self, violation: Violation) {
+    pub(crate) fn push(&mut self, violation: Violation) {
         let index = violation.invariant.index();
         self.counts[index] += 1;
         match &mut self.summaries[index] {
@@ -260,7 +260,7 @@ impl Violations {
         }
     }
 
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.counts.iter().sum()
     }
 
@@ -288,7 +288,7 @@ impl Violations {
     }
 
     /// The per-invariant counts and summaries, and the kept violations in order.
-    pub fn into_parts(self) -> (Counts, Vec<InvariantSummary>, Vec<Violation>, usize) {
+    pub(crate) fn into_parts(self) -> (Counts, Vec<InvariantSummary>, Vec<Violation>, usize) {
         let counts = Invariant::ALL
             .iter()
             .map(|inv| (*inv, self.counts[inv.index()]))

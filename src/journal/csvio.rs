@@ -20,7 +20,7 @@ pub(crate) struct RowWriter<W: io::Write, const N: usize> {
 
 impl<W: io::Write, const N: usize> RowWriter<W, N> {
     /// A writer that has written `columns` as the header.
-    pub fn new(inner: W, columns: &[&str; N]) -> Result<Self, JournalError> {
+    pub(super) fn new(inner: W, columns: &[&str; N]) -> Result<Self, JournalError> {
         let mut csv = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(inner);
@@ -35,19 +35,19 @@ impl<W: io::Write, const N: usize> RowWriter<W, N> {
     }
 
     /// Writes the current contents of `fields` as one row.
-    pub fn write_fields(&mut self) -> Result<(), JournalError> {
+    pub(super) fn write_fields(&mut self) -> Result<(), JournalError> {
         self.csv.write_record(&self.fields)?;
         Ok(())
     }
 
     /// Pushes buffered rows to the inner writer.
-    pub fn flush(&mut self) -> Result<(), JournalError> {
+    pub(super) fn flush(&mut self) -> Result<(), JournalError> {
         self.csv.flush().map_err(csv::Error::from)?;
         Ok(())
     }
 
     /// Flushes and returns the inner writer.
-    pub fn into_inner(self) -> Result<W, JournalError> {
+    pub(super) fn into_inner(self) -> Result<W, JournalError> {
         self.csv
             .into_inner()
             .map_err(|err| JournalError::Write(csv::Error::from(err.into_error())))
@@ -97,7 +97,10 @@ impl std::fmt::Display for TornLine {
 impl RowReader<io::Take<File>> {
     /// Opens `path` and checks its header. A last line without a newline after it is torn:
     /// it is left unread and reported by [`RowReader::torn_tail`].
-    pub fn open(path: &Path, columns: &'static [&'static str]) -> Result<Self, JournalError> {
+    pub(super) fn open(
+        path: &Path,
+        columns: &'static [&'static str],
+    ) -> Result<Self, JournalError> {
         let io_error = |source| JournalError::Io {
             file: path.to_path_buf(),
             source,
@@ -147,7 +150,7 @@ fn shorten(bytes: &[u8]) -> String {
 
 impl<R: io::Read> RowReader<R> {
     /// Reads from `inner`, named `file` in messages, and checks its header.
-    pub fn new(
+    pub(super) fn new(
         inner: R,
         file: PathBuf,
         columns: &'static [&'static str],
@@ -174,7 +177,7 @@ impl<R: io::Read> RowReader<R> {
 
     /// The torn last line, if the file has one. Its line number is exact once every row
     /// before it has been read.
-    pub fn torn_tail(&self) -> Option<TornLine> {
+    pub(super) fn torn_tail(&self) -> Option<TornLine> {
         self.torn.as_ref().map(|text| TornLine {
             file: self.file.clone(),
             line: self.csv.position().line(),
@@ -184,7 +187,7 @@ impl<R: io::Read> RowReader<R> {
 
     /// Whether the file had no bytes at all (a run killed before it wrote anything): it
     /// has no rows, and no header to check. Only a file opened by path is checked.
-    pub fn file_is_empty(&self) -> bool {
+    pub(super) fn file_is_empty(&self) -> bool {
         self.empty
     }
 
@@ -215,7 +218,7 @@ impl<R: io::Read> RowReader<R> {
 
     /// Reads the next row and parses it with `parse`; `None` at the end of the file or after
     /// the first error.
-    pub fn next_with<T>(
+    pub(super) fn next_with<T>(
         &mut self,
         parse: impl FnOnce(&Fields<'_>) -> Result<T, JournalError>,
     ) -> Option<Result<T, JournalError>> {

@@ -28,12 +28,12 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// The raw text of column `col`.
-    pub fn raw(&self, col: usize) -> &'a str {
+    pub(super) fn raw(&self, col: usize) -> &'a str {
         self.record.get(col).unwrap_or("")
     }
 
     /// An error blaming column `col`.
-    pub fn error(&self, col: usize, expected: impl Into<String>) -> JournalError {
+    pub(super) fn error(&self, col: usize, expected: impl Into<String>) -> JournalError {
         JournalError::Field {
             file: self.file.to_path_buf(),
             line: self.line,
@@ -45,17 +45,17 @@ impl<'a> Fields<'a> {
 
     /// Column `col` as a key or name (any text, even empty, is valid), stored inline when
     /// short.
-    pub fn name(&self, col: usize) -> SmolStr {
+    pub(super) fn name(&self, col: usize) -> SmolStr {
         SmolStr::new(self.raw(col))
     }
 
     /// Column `col` as a number; `expected` says what it means.
-    pub fn number<T: FromStr>(&self, col: usize, expected: &str) -> Result<T, JournalError> {
+    pub(super) fn number<T: FromStr>(&self, col: usize, expected: &str) -> Result<T, JournalError> {
         self.raw(col).parse().map_err(|_| self.error(col, expected))
     }
 
     /// Column `col` as a number, or `None` when empty.
-    pub fn optional<T: FromStr>(
+    pub(super) fn optional<T: FromStr>(
         &self,
         col: usize,
         expected: &str,
@@ -67,13 +67,13 @@ impl<'a> Fields<'a> {
     }
 
     /// Column `col` as a lot list such as `3:10;4:5`.
-    pub fn draws(&self, col: usize) -> Result<DrawList, JournalError> {
+    pub(super) fn draws(&self, col: usize) -> Result<DrawList, JournalError> {
         parse_draws(self.raw(col)).ok_or_else(|| self.error(col, LOTS_EXPECTED))
     }
 
     /// Fails unless column `col` is empty: a column that a row's kind does not use must be
     /// empty, so that a shifted or misplaced value is caught rather than ignored.
-    pub fn unused(&self, col: usize, kind: &str) -> Result<(), JournalError> {
+    pub(super) fn unused(&self, col: usize, kind: &str) -> Result<(), JournalError> {
         if self.raw(col).is_empty() {
             return Ok(());
         }

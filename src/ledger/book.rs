@@ -233,11 +233,6 @@ impl Book {
         self.now_ms
     }
 
-    /// The seq the next event will carry, i.e. how many events the book has produced.
-    pub fn next_seq(&self) -> u64 {
-        self.next_seq
-    }
-
     /// Advances virtual time to `now_ms` (never backwards), producing timeouts, expiries,
     /// renewals and warnings in time order.
     pub fn advance(&mut self, now_ms: TimeMs) -> Vec<Event> {
@@ -387,7 +382,7 @@ impl Book {
 
     /// Applies more of the book's own events, in `seq` order, continuing a replay (from a
     /// snapshot, say). After an error the book is half-applied and must be discarded.
-    pub fn replay_more(&mut self, events: &[Event]) -> Result<(), ReplayError> {
+    pub(crate) fn replay_more(&mut self, events: &[Event]) -> Result<(), ReplayError> {
         for event in events {
             let account = self.account;
             let fail = |why| ReplayError {

@@ -24,7 +24,7 @@ pub fn add_months(anchor_ms: TimeMs, months: u64) -> Option<TimeMs> {
 
 /// A virtual time as a UTC date a person reads (`1970-02-01 00:00:00.000`), or the raw
 /// milliseconds when a date cannot show it.
-pub fn date_text(at_ms: TimeMs) -> String {
+pub(crate) fn date_text(at_ms: TimeMs) -> String {
     let date = i64::try_from(at_ms)
         .ok()
         .and_then(DateTime::from_timestamp_millis);
@@ -37,7 +37,11 @@ pub fn date_text(at_ms: TimeMs) -> String {
 /// The first boundary after `at_ms` of cycles of `cycle_months` counted from `anchor_ms`:
 /// the end of the cycle that contains `at_ms`. A time before the anchor lies in the first
 /// cycle. `None` for a cycle of 0 months (never ends) or a boundary out of range.
-pub fn cycle_end_after(anchor_ms: TimeMs, cycle_months: u32, at_ms: TimeMs) -> Option<TimeMs> {
+pub(crate) fn cycle_end_after(
+    anchor_ms: TimeMs,
+    cycle_months: u32,
+    at_ms: TimeMs,
+) -> Option<TimeMs> {
     if cycle_months == 0 {
         return None;
     }

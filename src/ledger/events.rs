@@ -20,7 +20,7 @@ pub enum Rejection {
 /// draws in draw order, and the rest goes back to the lots it came from. Returns (charged
 /// from, returned to), each without empty parts. Every ledger and the replay check use this
 /// one rule, so that a journal's commit can be checked against its hold.
-pub fn split_draws(draws: &[Draw], charged: Credits) -> (DrawList, DrawList) {
+pub(crate) fn split_draws(draws: &[Draw], charged: Credits) -> (DrawList, DrawList) {
     let mut left = charged;
     let (mut charged_from, mut returned) = (DrawList::new(), DrawList::new());
     for draw in draws {

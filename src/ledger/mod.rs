@@ -12,13 +12,16 @@ mod terms;
 
 pub use book::{Book, Lot, PoolTotals, ReplayError};
 pub(crate) use book::{renewal_due_ms, renewal_expiry_ms};
-pub use events::{Applied, Event, EventKind, Rejection, split_draws};
+pub(crate) use events::split_draws;
+pub use events::{Applied, Event, EventKind, Rejection};
 pub use requests::{
     Balance, Closure, CommitOutcome, CommitRequest, GrantOutcome, GrantRequest, ReleaseOutcome,
     ReleaseRequest, ReserveOutcome, ReserveRequest,
 };
-pub use seam::{BackendStats, Crashable, EventSink, Ledger, LedgerError};
+pub(crate) use seam::BackendStats;
+pub use seam::{Crashable, EventSink, Ledger, LedgerError};
+pub(crate) use terms::RENEWAL_KEY_PREFIX;
 pub use terms::{
-    AccountId, AccountSpec, Credits, Draw, DrawList, Key, LotId, LotSource, Name,
-    RENEWAL_KEY_PREFIX, RecurringGrant, TimeMs,
+    AccountId, AccountSpec, Credits, Draw, DrawList, Key, LotId, LotSource, Name, RecurringGrant,
+    TimeMs,
 };

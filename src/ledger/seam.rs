@@ -37,7 +37,7 @@ pub enum LedgerError {
 
 /// What a ledger counted about itself while it ran (restarts, retries, connection errors),
 /// by name, for the run's report.
-pub type BackendStats = BTreeMap<&'static str, u64>;
+pub(crate) type BackendStats = BTreeMap<&'static str, u64>;
 
 /// Reserve, commit, release and grant, one account at a time, at the caller's virtual time.
 #[async_trait]

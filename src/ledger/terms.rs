@@ -41,7 +41,7 @@ pub type LotId = u32;
 
 /// The key namespace of scheduled grants: the k-th grant of a recurring grant labelled `l` is
 /// keyed `renew:l:k`. Grants by hand may not use it, so a journal tells the two apart.
-pub const RENEWAL_KEY_PREFIX: &str = "renew:";
+pub(crate) const RENEWAL_KEY_PREFIX: &str = "renew:";
 
 /// Where a lot's credits came from. It decides nothing by itself; it labels lots in the
 /// journal and the report so that an analyst can see what expired unused.

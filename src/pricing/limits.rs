@@ -11,20 +11,20 @@ use super::schema::{Action, Amount, Claim, LowBalance, PackTerms, Param, Plan, S
 
 /// The most credits one amount may be: an action's rate (fixed, either end of a range, a
 /// table entry), a plan's allowance (per seat), a pack's size, a warning level.
-pub const MAX_CREDITS: u64 = 1_000_000;
+pub(crate) const MAX_CREDITS: u64 = 1_000_000;
 /// The largest whole number a model may give a parameter (`min`, `max`, `default`, a
 /// recipe step's value) or a unit (`unit = 100` characters).
-pub const MAX_PARAM: u64 = 1_000_000_000;
-pub use super::schema::{MAX_MONTHS, MAX_PRICE};
+pub(crate) const MAX_PARAM: u64 = 1_000_000_000;
+pub(crate) use super::schema::{MAX_MONTHS, MAX_PRICE};
 /// The largest line number a claim may cite.
-pub const MAX_LINE: u64 = 1_000_000;
+pub(crate) const MAX_LINE: u64 = 1_000_000;
 /// The most times a claim may count an action (`count`, an item's `count`).
-pub const MAX_COUNT: u64 = 1_000_000;
+pub(crate) const MAX_COUNT: u64 = 1_000_000;
 /// The largest figure a claim may quote from its document (`doc`, an item's or a budget's
 /// `doc`).
-pub const MAX_FIGURE: u64 = 1_000_000_000_000;
+pub(crate) const MAX_FIGURE: u64 = 1_000_000_000_000;
 /// Seats on a plan, and add-on units, a claim may run: the same as a scenario's.
-pub const MAX_SEATS: u64 = 10_000;
+pub(crate) const MAX_SEATS: u64 = 10_000;
 
 /// The largest value each numeric field may take, by its path in the schema.
 const LIMITS: &[(&str, u64)] = &[

@@ -44,7 +44,7 @@ pub use schema::{
     Action, Amount, Claim, ClaimKind, Item, LowBalance, Pack, PackTerms, Param, Period, Plan, Pool,
     Price, Refresh, Rounding, Validity,
 };
-pub use supplied::Supplied;
+pub(crate) use supplied::Supplied;
 
 /// Action parameters as given on the command line or in a scenario (`scenes=5`).
 pub type Params = BTreeMap<String, String>;
@@ -324,7 +324,7 @@ impl Model {
 
     /// Computes an arithmetic claim (`None` for a rule claim, which needs the ledger: see
     /// `creditsim::audit`). A claim that fails is a finding about the document, not an error.
-    pub fn compute_claim(&self, claim: &Claim) -> Option<Finding> {
+    pub(crate) fn compute_claim(&self, claim: &Claim) -> Option<Finding> {
         (!claim.kind.is_rule()).then(|| claims::evaluate(self, claim))
     }
 }

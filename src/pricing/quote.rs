@@ -9,12 +9,12 @@ use super::schema::{Action, Param, Rounding};
 use super::{Cost, Model, Params, PricingError, Quote, QuoteLine};
 
 /// How deep recipes may nest: a recipe's steps may name recipes, to this many levels below it.
-pub const RECIPE_DEPTH_MAX: usize = 8;
+pub(super) const RECIPE_DEPTH_MAX: usize = 8;
 
 /// How many priced lines one recipe may expand to, counting every step of every nested
 /// recipe: a recipe that fans out 12 ways 8 deep would otherwise expand to 430 million lines
 /// (gigabytes) before it is priced. Checked when the model is loaded.
-pub const RECIPE_LINES_MAX: u64 = 10_000;
+pub(super) const RECIPE_LINES_MAX: u64 = 10_000;
 
 /// Prices `action_id` with `params`.
 pub(crate) fn quote(

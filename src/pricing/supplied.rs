@@ -14,7 +14,7 @@ use super::{Model, PricingError};
 /// table with these fields, for example `pack_credits = { credit-pack = 500 }`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Supplied {
+pub(crate) struct Supplied {
     /// The model's currency, where the document names none.
     #[serde(default)]
     pub currency: Option<String>,
@@ -37,7 +37,7 @@ impl Model {
     /// A copy of this model with `supplied`'s values filled in. An unknown id, or a value
     /// that the document already gives, is refused. A pack that gets its last missing term
     /// becomes buyable.
-    pub fn with_supplied(&self, supplied: &Supplied) -> Result<Model, PricingError> {
+    pub(crate) fn with_supplied(&self, supplied: &Supplied) -> Result<Model, PricingError> {
         let mut model = self.clone();
         let refuse = |what: String, message: String| PricingError::Supplied {
             vendor: self.id.clone(),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Metric names (dotted paths) to values.
-pub type Metrics = BTreeMap<String, f64>;
+pub(crate) type Metrics = BTreeMap<String, f64>;
 
 /// Every number in `value`, named by its path. Strings, booleans, nulls and arrays are
 /// labels or lists, not measurements, and are left out: a list's entries have no stable
@@ -56,7 +56,7 @@ impl Better {
     /// The direction a run summary's metric names imply: rates up, latencies, elapsed time,
     /// instructions and violations down, and everything else (counts of outcomes, credits,
     /// sample counts) without a direction.
-    pub fn by_name(name: &str) -> Better {
+    pub(crate) fn by_name(name: &str) -> Better {
         let last = name.rsplit('.').next().unwrap_or(name);
         if name.contains("latency") {
             return match last {

@@ -16,13 +16,13 @@ mod summary;
 mod thresholds;
 
 pub use junit::{Case, CaseOutcome, junit_xml};
-pub use metrics::{Better, Metrics, flatten};
+pub use metrics::{Better, flatten};
 pub use outcome::Outcome;
 pub use render::{located, render_summary, render_verdict, virtual_date};
 pub use results::{ClaimError, ResultsDir, WriteError, write_results};
-pub use stats::{CONFIDENCE, MAX_SAMPLES, Stat};
+pub use stats::Stat;
 pub use summary::{
     BreachReport, Percentiles, PersonaReport, RunLabels, StallReport, Summary, Throughput,
     check_thresholds,
 };
-pub use thresholds::{Breach, breaches, check_metrics_exist};
+pub use thresholds::{Breach, breaches};

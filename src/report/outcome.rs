@@ -27,7 +27,7 @@ impl Outcome {
     /// Exit code: bad input or usage.
     pub const EXIT_BAD_INPUT: u8 = 2;
     /// Exit code: a threshold that the scenario sets was breached.
-    pub const EXIT_THRESHOLD: u8 = 3;
+    pub(crate) const EXIT_THRESHOLD: u8 = 3;
     /// Exit code of `bench` and `compare`: a gated metric regressed against the baseline.
     pub const EXIT_REGRESSION: u8 = 4;
     /// Exit code: the results could not be written (a full disk, a folder without write

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 /// The confidence asked of the median's interval; fewer than 6 samples cannot reach it, and
 /// the interval then says the confidence it has.
-pub const CONFIDENCE: f64 = 0.95;
+pub(crate) const CONFIDENCE: f64 = 0.95;
 
 /// The most samples kept; the interval's binomial sums stay exact in `f64` far beyond it.
-pub const MAX_SAMPLES: usize = 1000;
+pub(crate) const MAX_SAMPLES: usize = 1000;
 
 /// The samples of one metric and what they say.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ impl Stat {
     }
 
     /// The interval's width in % of the median: how precisely the median is known.
-    pub fn ci_width_pct(&self) -> f64 {
+    pub(crate) fn ci_width_pct(&self) -> f64 {
         percent_of(self.ci_high - self.ci_low, self.median)
     }
 }

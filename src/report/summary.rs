@@ -342,7 +342,7 @@ fn breach_report(breach: &Breach) -> BreachReport {
 }
 
 /// `latency.csv`: the percentile distribution of each operation, one row per percentile.
-pub fn latency_csv(result: &RunResult) -> String {
+pub(super) fn latency_csv(result: &RunResult) -> String {
     const QUANTILES: [f64; 9] = [0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0];
     let mut out = String::from("op,quantile,latency_us,count\n");
     for (op, histogram) in Op::ALL.iter().zip(result.latency.iter()) {

@@ -66,7 +66,7 @@ pub fn breaches(thresholds: &Thresholds, metrics: &Metrics) -> Vec<Breach> {
 
 /// Refuses a limit on a metric that `metrics` (what a result of this kind reports) does not
 /// have, naming the file, line and key, with the nearest names that do exist.
-pub fn check_metrics_exist(
+pub(crate) fn check_metrics_exist(
     thresholds: &Thresholds,
     metrics: &Metrics,
 ) -> Result<(), ScenarioError> {

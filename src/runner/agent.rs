@@ -26,16 +26,16 @@ use super::faults::{CallFaults, CallStats, call_with_faults};
 use super::latency::Op;
 
 /// The user-agent actor (a unit struct; state in [`AgentState`]).
-pub struct UserAgent;
+pub(super) struct UserAgent;
 
 /// The agent's only message: take the next step.
-pub enum AgentMsg {
+pub(super) enum AgentMsg {
     /// Take the next step, or stop when the script is done or the run is stopping.
     Next,
 }
 
 /// What an agent is started with.
-pub struct AgentArgs {
+pub(super) struct AgentArgs {
     /// What the run's agents share.
     pub ctx: Arc<RunContext>,
     /// The agent's script.
@@ -46,7 +46,7 @@ pub struct AgentArgs {
 }
 
 /// The agent's state.
-pub struct AgentState {
+pub(super) struct AgentState {
     ctx: Arc<RunContext>,
     steps: StepGen,
     /// The agent's slot in the run's watchdog and time gate.

@@ -10,7 +10,7 @@ use crate::ledger::TimeMs;
 /// Virtual time = `offset_ms + elapsed_real_ms × speedup`, stopping one millisecond short
 /// of the months' end when the run is bounded by months.
 #[derive(Debug)]
-pub struct RunClock {
+pub(super) struct RunClock {
     /// When the run started, on tokio's clock.
     start: Instant,
     /// Virtual milliseconds per real millisecond.
@@ -23,7 +23,7 @@ pub struct RunClock {
 
 impl RunClock {
     /// A clock starting now at virtual time `offset_ms`, stopping before `end_ms` if given.
-    pub fn start(speedup: u64, offset_ms: TimeMs, end_ms: Option<TimeMs>) -> RunClock {
+    pub(super) fn start(speedup: u64, offset_ms: TimeMs, end_ms: Option<TimeMs>) -> RunClock {
         RunClock {
             start: Instant::now(),
             speedup: speedup.max(1),
@@ -33,7 +33,7 @@ impl RunClock {
     }
 
     /// Virtual time now.
-    pub fn now_ms(&self) -> TimeMs {
+    pub(super) fn now_ms(&self) -> TimeMs {
         let elapsed_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
         // Multiply before dividing so that sub-millisecond real time still advances a
         // sped-up clock.
@@ -43,12 +43,12 @@ impl RunClock {
 
     /// The real instant `real_us` microseconds after the start (an open-loop step's intended
     /// send time).
-    pub fn instant_of_real_us(&self, real_us: u64) -> Instant {
+    pub(super) fn instant_of_real_us(&self, real_us: u64) -> Instant {
         self.start + std::time::Duration::from_micros(real_us)
     }
 
     /// The real instant at which virtual time reaches `at_ms` (for sleeping until then).
-    pub fn instant_of(&self, at_ms: TimeMs) -> Instant {
+    pub(super) fn instant_of(&self, at_ms: TimeMs) -> Instant {
         let real_us = at_ms.saturating_sub(self.offset_ms).saturating_mul(1000) / self.speedup;
         self.start + std::time::Duration::from_micros(real_us)
     }

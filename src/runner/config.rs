@@ -185,7 +185,7 @@ impl RunConfig {
 
     /// What the command line chose, to run this again (`setup.json` records it, and
     /// `creditsim shrink` reruns from it).
-    pub fn invocation(&self) -> Invocation {
+    pub(crate) fn invocation(&self) -> Invocation {
         let scenario = &self.scenario;
         Invocation {
             scenario: scenario.path.clone(),
@@ -200,7 +200,7 @@ impl RunConfig {
 
     /// The faults injected, by name (ordinary generation failures are part of every
     /// workload, not an injected fault).
-    pub fn fault_names(&self) -> Vec<String> {
+    pub(crate) fn fault_names(&self) -> Vec<String> {
         let enabled = self.scenario.faults.enabled().into_iter();
         let injected = enabled.filter(|fault| *fault != Fault::GenerationFailure);
         injected.map(|fault| fault.name().to_string()).collect()
@@ -210,7 +210,7 @@ impl RunConfig {
 /// A run's choices as the command line made them: the scenario file and the overrides, in
 /// words, so that a saved run can be run again.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// The scenario file, as given.
     pub scenario: PathBuf,
     /// The seed.
@@ -230,7 +230,7 @@ pub struct Invocation {
 impl Invocation {
     /// The overrides that rerun this (results discarded unless `out` says otherwise), or
     /// why a name in it is not known.
-    pub fn overrides(&self) -> Result<Overrides, String> {
+    pub(crate) fn overrides(&self) -> Result<Overrides, String> {
         let faults = (self.faults.iter())
             .map(|name| name.parse::<Fault>().map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;

@@ -44,7 +44,7 @@ pub struct PersonaCounts {
 }
 
 /// The consumer's state.
-pub struct JournalConsumer {
+pub(super) struct JournalConsumer {
     feed: Arc<JournalFeed>,
     /// `None` when the online checker is off.
     checker: Option<Checker>,
@@ -63,7 +63,7 @@ pub struct JournalConsumer {
 
 impl JournalConsumer {
     /// A consumer of `feed`, writing into `out_dir` when given.
-    pub fn new(
+    pub(super) fn new(
         feed: Arc<JournalFeed>,
         online_check: bool,
         out_dir: Option<&Path>,
@@ -92,7 +92,7 @@ impl JournalConsumer {
     }
 
     /// Tallies credits and blocked steps by the accounts' `persona` labels.
-    pub fn with_personas(mut self, accounts: &[AccountSetup]) -> JournalConsumer {
+    pub(super) fn with_personas(mut self, accounts: &[AccountSetup]) -> JournalConsumer {
         for account in accounts {
             let found = self
                 .personas
@@ -109,13 +109,13 @@ impl JournalConsumer {
     }
 
     /// Judges grants and renewals against what the run was set up with.
-    pub fn with_setup(mut self, setup: &RunSetup) -> JournalConsumer {
+    pub(super) fn with_setup(mut self, setup: &RunSetup) -> JournalConsumer {
         self.checker = self.checker.map(|checker| checker.with_setup(setup));
         self
     }
 
     /// Consumes whatever the account appended since last time.
-    pub fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
+    pub(super) fn drain(&mut self, account: AccountId) -> Result<(), JournalError> {
         let mut batch = std::mem::take(&mut self.batch);
         self.feed.take(account, &mut batch);
         let observed = batch.iter().try_for_each(|event| self.observe(event));
@@ -125,7 +125,7 @@ impl JournalConsumer {
     }
 
     /// Consumes what every account appended since last time (at the end of a run).
-    pub fn drain_all(&mut self) -> Result<(), JournalError> {
+    pub(super) fn drain_all(&mut self) -> Result<(), JournalError> {
         for account in 0..self.feed.accounts() {
             self.drain(account as AccountId)?;
         }
@@ -163,7 +163,7 @@ impl JournalConsumer {
     }
 
     /// Records what an agent was told about one step.
-    pub fn step(&mut self, record: StepRecord) -> Result<(), JournalError> {
+    pub(super) fn step(&mut self, record: StepRecord) -> Result<(), JournalError> {
         if let Some(steps) = &mut self.steps {
             steps.write(&record)?;
         }
@@ -176,7 +176,7 @@ impl JournalConsumer {
     /// Flushes the files and returns the verdict (`None` when the checker was off), judging
     /// the accounts as closed at `end_ms` when they were, and else (after a stall) the run as
     /// unfinished: holds the stalled agents left open are not I6.
-    pub fn finish(
+    pub(super) fn finish(
         mut self,
         end_ms: Option<TimeMs>,
     ) -> Result<(SinkCounts, Option<Verdict>), JournalError> {
@@ -216,7 +216,7 @@ const RECV_BATCH: usize = 256;
 /// then taken, and `finish` drains the logs. `biased` keeps the order of work fixed, so a
 /// deterministic run writes the same files. Each channel is read in batches of up to
 /// [`RECV_BATCH`], in the order it was sent.
-pub async fn consume(
+pub(super) async fn consume(
     mut sink: JournalConsumer,
     mut notify: UnboundedReceiver<AccountId>,
     mut steps: UnboundedReceiver<Vec<StepRecord>>,

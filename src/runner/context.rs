@@ -104,16 +104,16 @@ impl Count {
 /// steps; an atomic add per count per step bounced the counters' cache lines between the
 /// worker threads.
 #[derive(Debug, Default)]
-pub struct Tally([u64; Count::ALL.len()]);
+pub(crate) struct Tally([u64; Count::ALL.len()]);
 
 impl Tally {
     /// Adds one.
-    pub fn bump(&mut self, count: Count) {
+    pub(crate) fn bump(&mut self, count: Count) {
         self.add(count, 1);
     }
 
     /// Adds `n`.
-    pub fn add(&mut self, count: Count, n: u64) {
+    pub(crate) fn add(&mut self, count: Count, n: u64) {
         self.0[count as usize] += n;
     }
 }
@@ -123,11 +123,6 @@ impl Tally {
 pub struct Counters([AtomicU64; Count::ALL.len()]);
 
 impl Counters {
-    /// Adds one.
-    pub fn bump(&self, count: Count) {
-        self.add(count, 1);
-    }
-
     /// Adds `n`. Adding zero (most steps' retries and duplicates) writes nothing, so it
     /// does not pull the counters' cache line away from the other worker thread.
     pub fn add(&self, count: Count, n: u64) {
@@ -137,14 +132,14 @@ impl Counters {
     }
 
     /// Adds an agent's tally and empties it.
-    pub fn absorb(&self, tally: &mut Tally) {
+    pub(crate) fn absorb(&self, tally: &mut Tally) {
         for (count, n) in Count::ALL.into_iter().zip(&mut tally.0) {
             self.add(count, std::mem::take(n));
         }
     }
 
     /// A copy of the current values.
-    pub fn snapshot(&self) -> Counters {
+    pub(crate) fn snapshot(&self) -> Counters {
         let copy = Counters::default();
         for count in Count::ALL {
             copy.add(count, self.get(count));
@@ -159,7 +154,7 @@ impl Counters {
 }
 
 /// Everything the agents of one run share.
-pub struct RunContext {
+pub(super) struct RunContext {
     /// The accounts.
     pub ledger: Arc<dyn Ledger>,
     /// The backend's crash hook, for the actor-crash fault; `None` where it has none.
@@ -197,7 +192,7 @@ pub struct RunContext {
 
 impl RunContext {
     /// Whether the agents should stop taking steps.
-    pub fn stopping(&self) -> bool {
+    pub(super) fn stopping(&self) -> bool {
         self.stop.is_raised()
     }
 }
@@ -206,25 +201,25 @@ impl RunContext {
 /// waiting on time (a generation, a think time, a due time), so that a stopped run stops
 /// promptly instead of after every wait has run its course.
 #[derive(Default)]
-pub struct Stop {
+pub(super) struct Stop {
     raised: AtomicBool,
     woken: tokio::sync::Notify,
 }
 
 impl Stop {
     /// Stops the run: every agent stops at its next step or wait.
-    pub fn raise(&self) {
+    pub(super) fn raise(&self) {
         self.raised.store(true, Ordering::SeqCst);
         self.woken.notify_waiters();
     }
 
     /// Whether the run is stopping.
-    pub fn is_raised(&self) -> bool {
+    pub(super) fn is_raised(&self) -> bool {
         self.raised.load(Ordering::SeqCst)
     }
 
     /// Completes once the run is stopping.
-    pub async fn raised(&self) {
+    pub(super) async fn raised(&self) {
         let woken = self.woken.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();

@@ -12,7 +12,7 @@ use crate::ledger::LedgerError;
 /// time after the first attempt (long enough for a supervisor to restart a crashed account
 /// on a loaded machine); the runner keeps idempotency records longer than that (in virtual
 /// time), so a retry is never mistaken for a new request.
-pub const MAX_ATTEMPTS: u32 = 12;
+pub(super) const MAX_ATTEMPTS: u32 = 12;
 
 /// The longest wait between two attempts, real ms.
 const MAX_BACKOFF_MS: u64 = 128;
@@ -23,7 +23,7 @@ fn backoff_ms(attempt: u32) -> u64 {
 }
 
 /// Real milliseconds between the first attempt and the last retry, at most.
-pub const RETRY_WINDOW_MS: u64 = {
+pub(super) const RETRY_WINDOW_MS: u64 = {
     let mut total = 0;
     let mut attempt = 1;
     while attempt < MAX_ATTEMPTS {
@@ -43,7 +43,7 @@ const _: () = assert!(RETRY_WINDOW_MS >= 500);
 
 /// The faults to apply to one ledger call.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CallFaults {
+pub(super) struct CallFaults {
     /// Deliver the request twice, concurrently, with the same key.
     pub duplicate: bool,
     /// Apply the request, then drop the reply, so the agent must retry.
@@ -52,7 +52,7 @@ pub struct CallFaults {
 
 /// What happened around one call, for the report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CallStats {
+pub(super) struct CallStats {
     /// Requests sent again under the same key after an error or a lost reply.
     pub retries: u32,
     /// Extra deliveries made by the duplicate-delivery fault.
@@ -62,7 +62,7 @@ pub struct CallStats {
 /// Sends a request through `op` with `faults` applied, retrying under the same key (which
 /// `op` must reuse) until a reply arrives. `None` means no reply ever arrived: the request
 /// may or may not have been applied.
-pub async fn call_with_faults<T, F, Fut>(
+pub(super) async fn call_with_faults<T, F, Fut>(
     faults: CallFaults,
     stats: &mut CallStats,
     op: F,

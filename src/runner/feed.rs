@@ -22,27 +22,27 @@ struct Pending {
 }
 
 /// Each account's events not yet consumed, and the channel that says which have some.
-pub struct JournalFeed {
+pub(super) struct JournalFeed {
     accounts: Vec<Pending>,
     notify: UnboundedSender<AccountId>,
 }
 
 impl JournalFeed {
     /// A feed for `accounts` accounts, and the receiver of "account has events" notices.
-    pub fn new(accounts: usize) -> (JournalFeed, UnboundedReceiver<AccountId>) {
+    pub(super) fn new(accounts: usize) -> (JournalFeed, UnboundedReceiver<AccountId>) {
         let (notify, notices) = unbounded_channel();
         let accounts = (0..accounts).map(|_| Pending::default()).collect();
         (JournalFeed { accounts, notify }, notices)
     }
 
     /// How many accounts the feed serves.
-    pub fn accounts(&self) -> usize {
+    pub(super) fn accounts(&self) -> usize {
         self.accounts.len()
     }
 
     /// Swaps the account's pending events into `into` (which must be empty), lowering its
     /// flag first, so that anything appended after this raises it and notifies again.
-    pub fn take(&self, account: AccountId, into: &mut Vec<Event>) {
+    pub(super) fn take(&self, account: AccountId, into: &mut Vec<Event>) {
         debug_assert!(into.is_empty());
         let pending = &self.accounts[account as usize];
         pending.flagged.store(false, Ordering::Release);

@@ -35,7 +35,7 @@ impl Op {
 const MAX_LATENCY_US: u64 = 3_600_000_000;
 
 /// Histograms per operation, one set per shard.
-pub struct LatencyRecorder {
+pub(super) struct LatencyRecorder {
     shards: Vec<Mutex<[Histogram<u64>; 3]>>,
 }
 
@@ -46,7 +46,7 @@ fn histogram() -> Histogram<u64> {
 
 impl LatencyRecorder {
     /// A recorder with `shards` shards (at least one).
-    pub fn new(shards: usize) -> LatencyRecorder {
+    pub(super) fn new(shards: usize) -> LatencyRecorder {
         let shards = (0..shards.max(1))
             .map(|_| Mutex::new([histogram(), histogram(), histogram()]))
             .collect();
@@ -61,7 +61,7 @@ impl LatencyRecorder {
     /// Records an agent's latencies, in µs, and empties `samples`: one lock per batch of
     /// steps rather than one per call. Open-loop runs measure from the intended send time,
     /// so stalls are already in the samples and need no back-filling.
-    pub fn record_all(&self, agent: usize, samples: &mut Vec<(Op, u64)>) {
+    pub(super) fn record_all(&self, agent: usize, samples: &mut Vec<(Op, u64)>) {
         if samples.is_empty() {
             return;
         }
@@ -73,7 +73,7 @@ impl LatencyRecorder {
     }
 
     /// All shards merged, per operation.
-    pub fn merged(&self) -> [Histogram<u64>; 3] {
+    pub(super) fn merged(&self) -> [Histogram<u64>; 3] {
         let mut total = [histogram(), histogram(), histogram()];
         for shard in &self.shards {
             let shard = shard.lock().unwrap_or_else(|p| p.into_inner());

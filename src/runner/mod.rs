@@ -44,12 +44,13 @@ use crate::check::Verdict;
 use crate::ledger::{AccountId, BackendStats, Ledger, PoolTotals, TimeMs};
 use crate::scenario::RunDuration;
 
-pub use config::{Invocation, OutDir, Overrides, RunConfig};
+pub(crate) use config::Invocation;
+pub use config::{OutDir, Overrides, RunConfig};
 pub use consumer::{PersonaCounts, SinkCounts};
 pub use context::{Count, Counters};
 pub use latency::Op;
 pub use progress::wanted as progress_wanted;
-pub use sidecar::SetupFile;
+pub(crate) use sidecar::SetupFile;
 pub use sweep::{FailedSeed, SweepOptions, SweepResult, sweep};
 pub use watchdog::Stall;
 

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::context::{Count, RunContext};
 
 /// A running progress bar, or nothing.
-pub struct Progress {
+pub(super) struct Progress {
     bar: Option<(ProgressBar, tokio::task::JoinHandle<()>)>,
 }
 
@@ -20,7 +20,7 @@ pub fn wanted(asked: bool) -> bool {
 }
 
 /// Starts a bar over `total` steps (a spinner when the total is unknown), if `enabled`.
-pub fn start(enabled: bool, total: Option<u64>, ctx: Arc<RunContext>) -> Progress {
+pub(super) fn start(enabled: bool, total: Option<u64>, ctx: Arc<RunContext>) -> Progress {
     if !enabled {
         return Progress { bar: None };
     }
@@ -48,7 +48,7 @@ pub fn start(enabled: bool, total: Option<u64>, ctx: Arc<RunContext>) -> Progres
 
 impl Progress {
     /// Removes the bar.
-    pub fn finish(self) {
+    pub(super) fn finish(self) {
         if let Some((bar, ticker)) = self.bar {
             ticker.abort();
             bar.finish_and_clear();

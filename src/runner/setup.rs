@@ -17,7 +17,7 @@ use super::feed::JournalFeed;
 use super::time::{AccountGates, RunTime};
 
 /// Each account's terms and the packs it buys at the start, in account order.
-pub struct Accounts {
+pub(super) struct Accounts {
     /// The terms.
     pub specs: Vec<AccountSpec>,
     /// The starting pack grants.
@@ -25,7 +25,7 @@ pub struct Accounts {
 }
 
 /// Every account's terms and starting packs, anchored at the scenario's start.
-pub fn accounts(scenario: &Scenario) -> Result<Accounts, RunError> {
+pub(super) fn accounts(scenario: &Scenario) -> Result<Accounts, RunError> {
     let setup_error = |err: crate::pricing::PricingError| RunError::Setup(err.to_string());
     let (vendor, start_ms) = (&scenario.vendor, scenario.clock.start_ms);
     let mut specs = Vec::with_capacity(scenario.accounts.len());
@@ -54,7 +54,7 @@ pub fn accounts(scenario: &Scenario) -> Result<Accounts, RunError> {
 }
 
 /// Starts the configured backend, feeding `feed`, and grants every account its packs.
-pub async fn start_ledger(
+pub(super) async fn start_ledger(
     config: &RunConfig,
     accounts: &Accounts,
     feed: Arc<JournalFeed>,
@@ -85,7 +85,7 @@ pub async fn start_ledger(
 /// The run's time: a gate over the agents' virtual clocks, or the paced clock. Clocks stop
 /// short of the months' end, or of the horizon every run has (`limits::MAX_MONTHS` after
 /// the start), so that no account ever sees more renewals than that.
-pub fn run_time(scenario: &Scenario) -> RunTime {
+pub(super) fn run_time(scenario: &Scenario) -> RunTime {
     let clock = scenario.clock;
     let horizon_ms = calendar::add_months(clock.start_ms, u64::from(limits::MAX_MONTHS));
     let end_ms = clock.end_ms().or(horizon_ms);
@@ -105,7 +105,7 @@ pub fn run_time(scenario: &Scenario) -> RunTime {
 /// How far one agent's virtual clock may run ahead of the slowest: half a hold ttl, so that
 /// a generation shorter than the other half never has its hold timed out by an account
 /// that other agents have moved on (see [`super::time`]).
-pub fn lag_ms(ttl_ms: TimeMs) -> TimeMs {
+pub(super) fn lag_ms(ttl_ms: TimeMs) -> TimeMs {
     (ttl_ms / 2).max(1)
 }
 

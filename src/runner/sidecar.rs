@@ -14,7 +14,7 @@ use crate::check::{AccountTerms, RunSetup, SETUP_FILE, SetupError};
 /// The whole file: the checker's [`RunSetup`] (its fields at the top level, so the checker
 /// reads the file as a `RunSetup`), and how the run was invoked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SetupFile {
+pub(crate) struct SetupFile {
     /// The run's choices.
     pub run: Invocation,
     /// The accounts' terms and the run's end.
@@ -24,7 +24,7 @@ pub struct SetupFile {
 
 impl SetupFile {
     /// Reads `setup.json` in `dir`.
-    pub fn read(dir: &Path) -> Result<SetupFile, SetupError> {
+    pub(crate) fn read(dir: &Path) -> Result<SetupFile, SetupError> {
         let path = dir.join(SETUP_FILE);
         let text = crate::input::read_text(&path).map_err(|source| SetupError::Io {
             file: path.clone(),
@@ -41,7 +41,7 @@ impl SetupFile {
 }
 
 /// The checker's view of the accounts a run starts with (no end yet).
-pub fn run_setup(accounts: &Accounts) -> RunSetup {
+pub(super) fn run_setup(accounts: &Accounts) -> RunSetup {
     let terms = accounts.specs.iter().zip(&accounts.packs);
     RunSetup {
         accounts: terms
@@ -55,7 +55,7 @@ pub fn run_setup(accounts: &Accounts) -> RunSetup {
 }
 
 /// Writes `setup.json` into `dir`, whole or not at all.
-pub fn write(dir: &Path, config: &RunConfig, setup: RunSetup) -> Result<(), SetupError> {
+pub(super) fn write(dir: &Path, config: &RunConfig, setup: RunSetup) -> Result<(), SetupError> {
     let file = SetupFile {
         run: config.invocation(),
         setup,

@@ -26,7 +26,7 @@ use super::clock::RunClock;
 use crate::ledger::TimeMs;
 
 /// A run's time: virtual (the default) or paced by the wall clock.
-pub enum RunTime {
+pub(super) enum RunTime {
     /// Per-agent virtual clocks, kept within a lag of the other agents of their account.
     Virtual(AccountGates),
     /// The wall clock sped up, shared by every agent.
@@ -35,7 +35,7 @@ pub enum RunTime {
 
 /// One time gate per account, and where each agent sits: its account's gate and its slot
 /// in it. Agents are known by their index in the scenario.
-pub struct AccountGates {
+pub(super) struct AccountGates {
     gates: Vec<TimeGate>,
     seats: Vec<(usize, usize)>,
 }
@@ -43,7 +43,7 @@ pub struct AccountGates {
 impl AccountGates {
     /// Gates for agents whose accounts are `agent_accounts` (by agent index), starting at
     /// `start_ms`, `lag_ms` apart at most within an account, stopping before `end_ms`.
-    pub fn new(
+    pub(super) fn new(
         agent_accounts: &[u32],
         accounts: usize,
         start_ms: TimeMs,
@@ -78,7 +78,7 @@ impl AccountGates {
 
 impl RunTime {
     /// An agent's time for its next call, given its own clock `now_ms`.
-    pub fn now_ms(&self, now_ms: TimeMs) -> TimeMs {
+    pub(super) fn now_ms(&self, now_ms: TimeMs) -> TimeMs {
         match self {
             RunTime::Virtual(_) => now_ms,
             RunTime::Paced(clock) => clock.now_ms(),
@@ -87,7 +87,7 @@ impl RunTime {
 
     /// Moves agent `agent` (its index in the scenario) from `now_ms` to `to_ms`: on its
     /// account's gate in virtual time, by sleeping in paced time. Returns its new time.
-    pub async fn wait_until(&self, agent: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
+    pub(super) async fn wait_until(&self, agent: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
         match self {
             RunTime::Virtual(gates) => {
                 let (gate, slot) = gates.seat(agent);
@@ -103,7 +103,7 @@ impl RunTime {
     /// Waits until a step due `due_us` after the start of the run may be sent, and returns
     /// the agent's new time with, in paced time, the real instant the step was due (from
     /// which its latency is measured).
-    pub async fn wait_due(
+    pub(super) async fn wait_due(
         &self,
         agent: usize,
         now_ms: TimeMs,
@@ -124,7 +124,7 @@ impl RunTime {
     }
 
     /// Agent `agent` is done.
-    pub fn finish(&self, agent: usize) {
+    pub(super) fn finish(&self, agent: usize) {
         if let RunTime::Virtual(gates) = self {
             let (gate, slot) = gates.seat(agent);
             gate.finish(slot);
@@ -132,7 +132,7 @@ impl RunTime {
     }
 
     /// The latest time the run reached: the latest agent clock, or the paced clock now.
-    pub fn latest_ms(&self) -> TimeMs {
+    pub(super) fn latest_ms(&self) -> TimeMs {
         match self {
             RunTime::Virtual(gates) => gates.latest_ms(),
             RunTime::Paced(clock) => clock.now_ms(),
@@ -157,7 +157,7 @@ struct Slot {
 /// `t <= floor + lag_ms`. The slowest agent always may, so the run never deadlocks: every
 /// wait is preceded by a scan, and the last agent to scan sees every published clock. A
 /// scan reads every slot, so runs in which nobody waits never pay for one.
-pub struct TimeGate {
+pub(super) struct TimeGate {
     start_ms: TimeMs,
     slots: Vec<Slot>,
     floor: AtomicU64,
@@ -175,7 +175,12 @@ pub struct TimeGate {
 impl TimeGate {
     /// A gate for `agents` agents starting at `start_ms`, `lag_ms` apart at most, whose
     /// clocks stop before `end_ms` when given.
-    pub fn new(agents: usize, start_ms: TimeMs, lag_ms: TimeMs, end_ms: Option<TimeMs>) -> Self {
+    pub(super) fn new(
+        agents: usize,
+        start_ms: TimeMs,
+        lag_ms: TimeMs,
+        end_ms: Option<TimeMs>,
+    ) -> Self {
         let slot = || Slot {
             at_ms: AtomicU64::new(start_ms),
         };
@@ -194,7 +199,7 @@ impl TimeGate {
     /// Moves agent `slot`'s clock from `now_ms` to `to_ms` (never back, never past the
     /// months' end), waiting until that is within the lag of the slowest agent. Returns the
     /// agent's new time.
-    pub async fn advance(&self, slot: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
+    pub(super) async fn advance(&self, slot: usize, now_ms: TimeMs, to_ms: TimeMs) -> TimeMs {
         let to_ms = to_ms.min(self.last_ms);
         if to_ms <= now_ms {
             return now_ms;
@@ -212,13 +217,13 @@ impl TimeGate {
     }
 
     /// Takes a finished agent out of the floor, so that nobody waits for it.
-    pub fn finish(&self, slot: usize) {
+    pub(super) fn finish(&self, slot: usize) {
         self.slots[slot].at_ms.store(u64::MAX, Ordering::SeqCst);
         self.raise_floor();
     }
 
     /// The latest time any agent reached.
-    pub fn latest_ms(&self) -> TimeMs {
+    pub(super) fn latest_ms(&self) -> TimeMs {
         self.latest.load(Ordering::Relaxed)
     }
 

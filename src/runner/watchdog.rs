@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// How long one wait on the ledger may last before the run counts as stalled. A healthy call
 /// answers in microseconds, and a call retried after account crashes within seconds.
-pub const STALL_AFTER_S: u64 = 60;
+pub(super) const STALL_AFTER_S: u64 = 60;
 
 /// How often the watchdog looks.
 const TICK: Duration = Duration::from_secs(1);
@@ -42,7 +42,7 @@ struct Slot {
 }
 
 /// The agents' marks and the watchdog's clock.
-pub struct Watchdog {
+pub(super) struct Watchdog {
     /// Seconds since the watchdog started, plus one (so that 0 can mean "not waiting").
     tick: AtomicU64,
     slots: Vec<Slot>,
@@ -50,7 +50,7 @@ pub struct Watchdog {
 
 impl Watchdog {
     /// A watchdog over `agents` agents, none waiting.
-    pub fn new(agents: usize) -> Watchdog {
+    pub(super) fn new(agents: usize) -> Watchdog {
         Watchdog {
             tick: AtomicU64::new(1),
             slots: (0..agents).map(|_| Slot::default()).collect(),
@@ -58,7 +58,7 @@ impl Watchdog {
     }
 
     /// Runs `call` (a wait on the ledger) with agent `agent` marked as waiting.
-    pub async fn around<T>(&self, agent: usize, call: impl Future<Output = T>) -> T {
+    pub(super) async fn around<T>(&self, agent: usize, call: impl Future<Output = T>) -> T {
         let slot = &self.slots[agent];
         slot.since_tick
             .store(self.tick.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -69,7 +69,7 @@ impl Watchdog {
 
     /// Resolves once some agent has waited [`STALL_AFTER_S`] seconds; pending forever on a
     /// healthy run (the runner stops polling it when the agents finish).
-    pub async fn stalled(&self) -> Stall {
+    pub(super) async fn stalled(&self) -> Stall {
         loop {
             tokio::time::sleep(TICK).await;
             let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;

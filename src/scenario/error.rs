@@ -19,7 +19,7 @@ pub struct Location {
 impl Location {
     /// The location of byte `offset` in `source`, the text of `path`. Offsets past the end
     /// point just after the last character; offsets inside a character point at it.
-    pub fn at_offset(path: &Path, source: &str, offset: usize) -> Location {
+    pub(crate) fn at_offset(path: &Path, source: &str, offset: usize) -> Location {
         let mut end = offset.min(source.len());
         while !source.is_char_boundary(end) {
             end -= 1;
@@ -93,7 +93,7 @@ pub(crate) struct SourceText<'a> {
 
 impl<'a> SourceText<'a> {
     /// An error about `field` at the start of `span`.
-    pub fn error(
+    pub(crate) fn error(
         &self,
         span: Range<usize>,
         field: &str,
@@ -107,7 +107,7 @@ impl<'a> SourceText<'a> {
     }
 
     /// An error about the file as a whole, at its start.
-    pub fn error_at_start(&self, message: impl Into<String>) -> ScenarioError {
+    pub(crate) fn error_at_start(&self, message: impl Into<String>) -> ScenarioError {
         ScenarioError::Invalid {
             at: Location::at_offset(self.path, self.text, 0),
             field: None,
@@ -117,7 +117,7 @@ impl<'a> SourceText<'a> {
 
     /// A TOML syntax or type error, with the field recovered from the message or, failing
     /// that, from the `key =` that precedes the offending value on its line.
-    pub fn toml_error(&self, err: &toml::de::Error) -> ScenarioError {
+    pub(crate) fn toml_error(&self, err: &toml::de::Error) -> ScenarioError {
         let offset = err.span().map_or(0, |s| s.start);
         let message = err.message().trim_end().to_string();
         let field = backticked_after(&message, "unknown field `")

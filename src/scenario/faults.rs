@@ -6,10 +6,10 @@ use std::str::FromStr;
 /// The probability given to a fault that `--faults` enables when the scenario leaves it at
 /// zero: rare enough that most steps are ordinary, common enough that a run of a few
 /// thousand steps meets each fault many times.
-pub const CLI_DEFAULT_PROBABILITY: f64 = 0.01;
+pub(super) const CLI_DEFAULT_PROBABILITY: f64 = 0.01;
 
 /// The probability of an ordinary generation failure when a scenario does not set one.
-pub const DEFAULT_FAILURE_PROBABILITY: f64 = 0.05;
+pub(super) const DEFAULT_FAILURE_PROBABILITY: f64 = 0.05;
 
 /// One kind of fault. Each is drawn independently per step from the agent's RNG, so a
 /// seed reproduces exactly the same faults.
@@ -55,7 +55,7 @@ impl Fault {
 
     /// The faults that a step records in `StepFaults`; generation failure is the step's
     /// `fails` flag instead.
-    pub const INJECTED: [Fault; 7] = [
+    pub(crate) const INJECTED: [Fault; 7] = [
         Fault::SlowGeneration,
         Fault::DuplicateDelivery,
         Fault::LostReply,
@@ -166,7 +166,7 @@ impl FaultSet {
 
     /// Turns on `faults` as `--faults` does: a fault that the scenario gave a probability
     /// keeps it; one left at zero gets [`CLI_DEFAULT_PROBABILITY`].
-    pub fn enable(&mut self, faults: &[Fault]) {
+    pub(crate) fn enable(&mut self, faults: &[Fault]) {
         for &fault in faults {
             if self.probability(fault) == 0.0 {
                 self.probabilities[fault.index()] = CLI_DEFAULT_PROBABILITY;

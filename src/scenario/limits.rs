@@ -9,21 +9,21 @@ const YEAR_MS: u64 = 366 * 24 * 3600 * 1000;
 
 /// Accounts in one scenario, over all groups. A run keeps an account actor (about 8 KB) and
 /// its journal and checker state per account, so this is a few GB at most.
-pub const MAX_ACCOUNTS: u64 = 250_000;
+pub(crate) const MAX_ACCOUNTS: u64 = 250_000;
 /// Agents in one scenario, over all groups: an actor and a step generator each.
-pub const MAX_AGENTS: u64 = 250_000;
+pub(crate) const MAX_AGENTS: u64 = 250_000;
 /// Steps in one run (`duration.steps`, or `rate_per_s × seconds`).
-pub const MAX_STEPS: u64 = 1_000_000_000;
+pub(crate) const MAX_STEPS: u64 = 1_000_000_000;
 /// Months a run may span; the same horizon bounds every run: no account ever sees more than
 /// this many renewals.
-pub const MAX_MONTHS: u32 = 1_200;
+pub(crate) const MAX_MONTHS: u32 = 1_200;
 /// The latest start, 9999-12-31T23:59:59.999Z: the calendar's last representable day with
 /// room for a century of months after it is far beyond; later dates have no calendar.
-pub const MAX_START_MS: TimeMs = 253_402_300_799_999;
+pub(crate) const MAX_START_MS: TimeMs = 253_402_300_799_999;
 /// Packs one account buys at the start.
-pub const MAX_PACKS: usize = 1_000;
+pub(crate) const MAX_PACKS: usize = 1_000;
 /// Entries in the `[[workload]]` mix.
-pub const MAX_WORKLOAD_ENTRIES: usize = 10_000;
+pub(crate) const MAX_WORKLOAD_ENTRIES: usize = 10_000;
 
 /// The largest value each integer field may take, by field name, with what it bounds.
 const LIMITS: &[(&str, u64)] = &[

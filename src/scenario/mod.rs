@@ -133,7 +133,6 @@ mod workload;
 use std::path::Path;
 
 pub(crate) use build::relative_to;
-pub use build::{DEFAULT_ACCOUNTS, DEFAULT_SEED, DEFAULT_STEPS, DEFAULT_TTL_MS};
 pub use catalog::Catalog;
 pub(crate) use error::SourceText;
 pub use error::{Location, ScenarioError};
@@ -147,7 +146,7 @@ pub use trace::Trace;
 pub use workload::{Workload, WorkloadEntry};
 
 /// An agent's id. Agents are numbered densely from 0 within a run.
-pub type AgentId = u32;
+pub(crate) type AgentId = u32;
 
 impl Scenario {
     /// Loads and validates the scenario at `path`, checking its ids against its vendor

@@ -9,7 +9,7 @@ use super::AgentId;
 use super::faults::StepFaults;
 
 /// The upper end of [`Step::actual_permille`].
-pub const PERMILLE_MAX: u16 = 1000;
+pub(super) const PERMILLE_MAX: u16 = 1000;
 
 /// One step of one agent: quote, reserve, generate for `duration_ms`, then commit or
 /// release. Cheap to clone: the action and parameters are shared.

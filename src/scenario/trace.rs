@@ -27,7 +27,7 @@ use super::population::AgentSetup;
 use super::step::{PERMILLE_MAX, Step};
 
 /// The header every trace starts with.
-pub const HEADER: [&str; 9] = [
+pub(crate) const HEADER: [&str; 9] = [
     "send_at_us",
     "agent",
     "account",
@@ -41,7 +41,7 @@ pub const HEADER: [&str; 9] = [
 
 /// The most rows a trace may have, so that a runaway file fails cleanly instead of
 /// exhausting memory.
-pub const MAX_ROWS: usize = 50_000_000;
+pub(crate) const MAX_ROWS: usize = 50_000_000;
 
 /// A validated trace, held in memory and shared by every agent's step generator.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Trace {
     /// A trace of `steps`, which are already valid for a scenario with `agents` agents, as
     /// if read from `path`: `creditsim shrink` builds its smaller traces from a run's own
     /// steps. Each step's index becomes its row number, as in a trace file.
-    pub fn from_steps(path: PathBuf, steps: Vec<Step>, agents: usize) -> Trace {
+    pub(crate) fn from_steps(path: PathBuf, steps: Vec<Step>, agents: usize) -> Trace {
         let mut by_agent = vec![Vec::new(); agents];
         let mut rows = steps;
         for (row, step) in rows.iter_mut().enumerate() {
@@ -94,13 +94,13 @@ impl Trace {
     }
 
     /// The `k`-th step of `agent`.
-    pub fn agent_row(&self, agent: AgentId, k: usize) -> Option<&Step> {
+    pub(crate) fn agent_row(&self, agent: AgentId, k: usize) -> Option<&Step> {
         let index = *self.by_agent.get(agent as usize)?.get(k)?;
         self.rows.get(index)
     }
 
     /// Whether rows carry send times (open arrival).
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.rows.first().is_some_and(|s| s.send_at_us.is_some())
     }
 
@@ -141,13 +141,13 @@ pub fn write(steps: impl Iterator<Item = Step>, out: impl Write) -> Result<u64, 
 }
 
 /// `k=v;k=v`, keys in order.
-pub fn encode_params(params: &Params) -> String {
+pub(crate) fn encode_params(params: &Params) -> String {
     let pairs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     pairs.join(";")
 }
 
 /// Parses `k=v;k=v` (empty for no parameters).
-pub fn decode_params(text: &str) -> Result<Params, String> {
+pub(crate) fn decode_params(text: &str) -> Result<Params, String> {
     let mut params = BTreeMap::new();
     for pair in text.split(';').filter(|p| !p.is_empty()) {
         let Some((key, value)) = pair.split_once('=') else {

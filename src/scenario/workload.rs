@@ -41,11 +41,6 @@ impl Workload {
         })
     }
 
-    /// The entries, in file order.
-    pub fn entries(&self) -> &[WorkloadEntry] {
-        &self.entries
-    }
-
     pub(super) fn pick(&self, draw: u64) -> &WorkloadEntry {
         let total = *self.cumulative.last().expect("a workload is never empty");
         let point = draw % total;

@@ -5,14 +5,14 @@
 //! budget of calls and stop with the smallest failing input found so far when it runs out.
 
 /// Calls of a predicate, counted against a budget.
-pub struct Budget {
+pub(super) struct Budget {
     left: u64,
     used: u64,
 }
 
 impl Budget {
     /// At most `calls` calls.
-    pub fn new(calls: u64) -> Budget {
+    pub(super) fn new(calls: u64) -> Budget {
         Budget {
             left: calls,
             used: 0,
@@ -20,17 +20,17 @@ impl Budget {
     }
 
     /// Calls made so far.
-    pub fn used(&self) -> u64 {
+    pub(super) fn used(&self) -> u64 {
         self.used
     }
 
     /// Whether the budget ran out.
-    pub fn exhausted(&self) -> bool {
+    pub(super) fn exhausted(&self) -> bool {
         self.left == 0
     }
 
     /// Takes one call from the budget, or says there is none left.
-    pub fn take(&mut self) -> bool {
+    pub(super) fn take(&mut self) -> bool {
         if self.left == 0 {
             return false;
         }
@@ -45,7 +45,7 @@ impl Budget {
 /// violation happens at some step and stays visible; where it does not, the result still
 /// fails (it is only ever replaced by a prefix that was seen to fail), it may just not be
 /// the shortest.
-pub fn shortest_failing_prefix<T: Clone>(
+pub(super) fn shortest_failing_prefix<T: Clone>(
     items: Vec<T>,
     budget: &mut Budget,
     mut still_fails: impl FnMut(&[T]) -> bool,
@@ -68,7 +68,7 @@ pub fn shortest_failing_prefix<T: Clone>(
 
 /// Reduces `items`, which fail, to a 1-minimal failing subsequence: removing any one item
 /// makes it pass (unless the budget ran out first). Order is kept.
-pub fn ddmin<T: Clone>(
+pub(super) fn ddmin<T: Clone>(
     items: Vec<T>,
     budget: &mut Budget,
     mut still_fails: impl FnMut(&[T]) -> bool,

@@ -32,7 +32,7 @@ pub(super) fn run_on(runtime: &Runtime, config: &RunConfig) -> Result<RunResult,
 
 impl Probe {
     /// Candidates of `ledger` judged by `target`, run on `runtime`.
-    pub fn new(runtime: Runtime, ledger: LedgerKind, target: Invariant) -> Probe {
+    pub(super) fn new(runtime: Runtime, ledger: LedgerKind, target: Invariant) -> Probe {
         Probe {
             runtime,
             ledger,
@@ -42,7 +42,7 @@ impl Probe {
 
     /// The run configuration for `scenario` as shrink runs it: deterministic, thresholds
     /// dropped (a run of a dozen steps would breach a throughput floor), results in `out`.
-    pub fn config(&self, scenario: Scenario, out: OutDir) -> Result<RunConfig, ShrinkError> {
+    pub(super) fn config(&self, scenario: Scenario, out: OutDir) -> Result<RunConfig, ShrinkError> {
         let overrides = Overrides {
             ledger: self.ledger,
             deterministic: true,
@@ -54,13 +54,13 @@ impl Probe {
     }
 
     /// Runs `config` to its end.
-    pub fn run(&self, config: &RunConfig) -> Result<RunResult, ShrinkError> {
+    pub(super) fn run(&self, config: &RunConfig) -> Result<RunResult, ShrinkError> {
         run_on(&self.runtime, config)
     }
 
     /// Whether `steps`, replayed on `template`'s accounts and agents, still break the
     /// target. A candidate that cannot be run at all does not count as breaking it.
-    pub fn breaks(&self, template: &Scenario, steps: &[Step]) -> bool {
+    pub(super) fn breaks(&self, template: &Scenario, steps: &[Step]) -> bool {
         let scenario = replay(template, steps);
         let verdict = (self.config(scenario, OutDir::Discard))
             .and_then(|config| self.run(&config))

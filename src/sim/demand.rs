@@ -43,7 +43,7 @@ enum Count {
 }
 
 impl UsageDraws {
-    pub fn new(usage: &[Usage]) -> UsageDraws {
+    pub(super) fn new(usage: &[Usage]) -> UsageDraws {
         let line = |u: &Usage| LineDraw {
             count: match u.per_month {
                 PerMonth::Exact(n) => Count::Exact(n),
@@ -65,7 +65,7 @@ pub(super) struct Demand {
 
 impl Demand {
     /// The stream of account `account` of persona `persona` under `seed`.
-    pub fn new(seed: u64, persona: usize, account: u32) -> Demand {
+    pub(super) fn new(seed: u64, persona: usize, account: u32) -> Demand {
         let mixed = splitmix64(splitmix64(splitmix64(seed) ^ persona as u64) ^ u64::from(account));
         Demand {
             rng: Xoshiro256PlusPlus::seed_from_u64(mixed),
@@ -73,7 +73,7 @@ impl Demand {
     }
 
     /// The month's steps in the order they happen, into `out` (cleared first).
-    pub fn month(&mut self, draws: &UsageDraws, out: &mut Vec<Drawn>) {
+    pub(super) fn month(&mut self, draws: &UsageDraws, out: &mut Vec<Drawn>) {
         out.clear();
         for (line, draw) in draws.lines.iter().enumerate() {
             let count = match &draw.count {

@@ -21,7 +21,7 @@ pub(super) struct Keys {
 }
 
 impl Keys {
-    pub fn new() -> Keys {
+    pub(super) fn new() -> Keys {
         Keys {
             prebuilt: (0..PREBUILT_KEYS)
                 .map(|n| format_smolstr!("s{n}"))
@@ -29,14 +29,14 @@ impl Keys {
         }
     }
 
-    pub fn step(&self, n: u64) -> Key {
+    pub(super) fn step(&self, n: u64) -> Key {
         match self.prebuilt.get(n as usize) {
             Some(key) => key.clone(),
             None => format_smolstr!("s{n}"),
         }
     }
 
-    pub fn retry(&self, n: u64) -> Key {
+    pub(super) fn retry(&self, n: u64) -> Key {
         format_smolstr!("r{n}")
     }
 }
@@ -79,7 +79,7 @@ impl CellPlan {
     /// Names shared between threads would bounce their reference counts between cores at
     /// every step (long parameter strings are shared, not inline), so each thread's plan
     /// makes its own copies.
-    pub fn new(
+    pub(super) fn new(
         config: &EconomicsConfig,
         cell: &Cell,
         first_account: AccountId,
@@ -115,7 +115,7 @@ impl CellPlan {
 
     /// The index of `pool` among the model's pools. An unknown pool cannot occur (every
     /// grant and action names one of the model's); it counts to the main pool.
-    pub fn pool_index(&self, pool: &str) -> usize {
+    pub(super) fn pool_index(&self, pool: &str) -> usize {
         self.pools
             .iter()
             .position(|p| p == pool)

@@ -26,7 +26,7 @@ pub(super) struct Policy<'a> {
 }
 
 impl<'a> Policy<'a> {
-    pub fn new(topup: Option<&'a Topup>, looping: bool) -> Policy<'a> {
+    pub(super) fn new(topup: Option<&'a Topup>, looping: bool) -> Policy<'a> {
         Policy {
             topup,
             looping,
@@ -36,17 +36,17 @@ impl<'a> Policy<'a> {
     }
 
     /// The policy, if any.
-    pub fn topup(&self) -> Option<&'a Topup> {
+    pub(super) fn topup(&self) -> Option<&'a Topup> {
         self.topup
     }
 
     /// A new billing month starts: its limit is fresh.
-    pub fn new_month(&mut self) {
+    pub(super) fn new_month(&mut self) {
         self.bought_this_month = 0;
     }
 
     /// Notes the available balance of the watched pool (after a grant or a renewal).
-    pub fn observe(&mut self, available: Credits) {
+    pub(super) fn observe(&mut self, available: Credits) {
         if let Some(Trigger::Below(threshold)) = self.topup.map(|t| t.trigger)
             && available >= threshold
         {
@@ -55,7 +55,7 @@ impl<'a> Policy<'a> {
     }
 
     /// After a charge in the watched pool left `available`: whether to buy now.
-    pub fn after_charge(&mut self, available: Credits) -> bool {
+    pub(super) fn after_charge(&mut self, available: Credits) -> bool {
         let Some(Trigger::Below(threshold)) = self.topup.map(|t| t.trigger) else {
             return false;
         };
@@ -72,12 +72,12 @@ impl<'a> Policy<'a> {
 
     /// After a step in the watched pool was refused for lack of credits: whether to buy now
     /// (and retry the step).
-    pub fn after_refusal(&mut self) -> bool {
+    pub(super) fn after_refusal(&mut self) -> bool {
         matches!(self.topup.map(|t| t.trigger), Some(Trigger::Blocked)) && self.within_limit()
     }
 
     /// Records a purchase the policy asked for.
-    pub fn bought(&mut self) {
+    pub(super) fn bought(&mut self) {
         self.bought_this_month += 1;
     }
 

@@ -5,11 +5,11 @@
 use crate::ledger::Credits;
 
 /// Lot class of plan allowances, for breakage valued by where the credits came from.
-pub const CLASS_ALLOWANCE: usize = 0;
+pub(crate) const CLASS_ALLOWANCE: usize = 0;
 /// Lot class of recurring add-on units.
-pub const CLASS_ADDON: usize = 1;
+pub(crate) const CLASS_ADDON: usize = 1;
 /// Lot class of the model's first pack; pack `i` is `CLASS_PACKS + i`.
-pub const CLASS_PACKS: usize = 2;
+pub(crate) const CLASS_PACKS: usize = 2;
 
 /// The outcomes of steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -160,7 +160,7 @@ impl CellTally {
     }
 
     /// Expired credits by lot class over the whole run.
-    pub fn expired_by_class(&self) -> Vec<Credits> {
+    pub(crate) fn expired_by_class(&self) -> Vec<Credits> {
         let mut total = vec![0; self.months.first().map_or(0, |m| m.expired_by_class.len())];
         self.months
             .iter()

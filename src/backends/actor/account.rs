@@ -10,7 +10,7 @@ use super::recovery::RecoveryLog;
 use crate::ledger::*;
 
 /// How an injected crash's panic message starts, so the binary can keep it off stderr.
-pub const INJECTED_CRASH: &str = "injected crash";
+pub(crate) const INJECTED_CRASH: &str = "injected crash";
 
 /// Injected account crashes are panics by design (the supervisor restarts the actor): keeps
 /// them off stderr, and leaves every other panic to the hook installed before. For binaries
@@ -31,11 +31,11 @@ pub fn quiet_injected_crashes() {
 }
 
 /// The account actor (a unit struct: all state is in [`AccountState`]).
-pub struct AccountActor;
+pub(super) struct AccountActor;
 
 /// What an account actor can be asked. Each request carries its sender's virtual time; the
 /// reply ports are local.
-pub enum AccountMsg {
+pub(super) enum AccountMsg {
     /// Hold credits.
     Reserve(TimeMs, ReserveRequest, RpcReplyPort<ReserveOutcome>),
     /// Charge a hold.
@@ -56,7 +56,7 @@ pub enum AccountMsg {
 
 /// What an account actor is started with. Cloned by the supervisor to restart it.
 #[derive(Clone)]
-pub struct AccountArgs {
+pub(super) struct AccountArgs {
     /// The account.
     pub account: AccountId,
     /// The account's terms.
@@ -68,7 +68,7 @@ pub struct AccountArgs {
 }
 
 /// The actor's state: the book and where its events go.
-pub struct AccountState {
+pub(super) struct AccountState {
     /// The rules and the balances.
     book: Book,
     /// What a restarted actor replays.

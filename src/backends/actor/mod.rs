@@ -14,8 +14,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use ractor::{Actor, ActorRef, RpcReplyPort, rpc::CallResult};
 
+pub use account::quiet_injected_crashes;
 use account::{AccountArgs, AccountMsg};
-pub use account::{INJECTED_CRASH, quiet_injected_crashes};
 use recovery::RecoveryLog;
 use supervisor::{AccountRefs, AccountSupervisor, SupervisorArgs, SupervisorMsg};
 

@@ -24,14 +24,14 @@ struct Saved {
 
 /// One account's recovery state.
 #[derive(Debug, Default)]
-pub struct RecoveryLog {
+pub(super) struct RecoveryLog {
     saved: Mutex<Saved>,
 }
 
 impl RecoveryLog {
     /// Records the events of one operation of `book` (already applied to it), and takes a
     /// snapshot of `book` when the tail has grown past it.
-    pub fn record(&self, book: &Book, events: &[Event]) {
+    pub(super) fn record(&self, book: &Book, events: &[Event]) {
         let mut saved = self.lock();
         saved.tail.extend_from_slice(events);
         if saved.tail.len() >= MIN_TAIL_EVENTS.max(book.key_records_len()) {
@@ -42,7 +42,11 @@ impl RecoveryLog {
 
     /// The book as of the last recorded event: the snapshot with the tail replayed on it,
     /// or a fresh book from `spec` replaying everything when there is no snapshot yet.
-    pub fn rebuild(&self, account: AccountId, spec: AccountSpec) -> Result<Book, ReplayError> {
+    pub(super) fn rebuild(
+        &self,
+        account: AccountId,
+        spec: AccountSpec,
+    ) -> Result<Book, ReplayError> {
         let saved = self.lock();
         let mut book = match &saved.snapshot {
             Some(snapshot) => snapshot.clone(),
@@ -54,7 +58,7 @@ impl RecoveryLog {
 
     /// How many events the log holds beside its snapshot, to show that memory is bounded.
     #[cfg(test)]
-    pub fn tail_len(&self) -> usize {
+    pub(crate) fn tail_len(&self) -> usize {
         self.lock().tail.len()
     }
 

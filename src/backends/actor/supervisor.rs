@@ -13,7 +13,7 @@ use super::account::{AccountActor, AccountArgs, AccountMsg};
 use crate::ledger::AccountId;
 
 /// The current actor of every account, updated by the supervisor after a restart.
-pub struct AccountRefs {
+pub(super) struct AccountRefs {
     /// Indexed by account id; `None` until spawned.
     refs: Vec<RwLock<Option<ActorRef<AccountMsg>>>>,
     /// How many restarts the supervisor performed.
@@ -22,7 +22,7 @@ pub struct AccountRefs {
 
 impl AccountRefs {
     /// Room for `accounts` accounts, none spawned yet.
-    pub fn new(accounts: usize) -> Arc<AccountRefs> {
+    pub(super) fn new(accounts: usize) -> Arc<AccountRefs> {
         Arc::new(AccountRefs {
             refs: (0..accounts).map(|_| RwLock::new(None)).collect(),
             restarts: AtomicU64::new(0),
@@ -30,18 +30,18 @@ impl AccountRefs {
     }
 
     /// The account's current actor, if it exists and is spawned.
-    pub fn get(&self, account: AccountId) -> Option<ActorRef<AccountMsg>> {
+    pub(super) fn get(&self, account: AccountId) -> Option<ActorRef<AccountMsg>> {
         let slot = self.refs.get(account as usize)?;
         slot.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// How many accounts there are.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.refs.len()
     }
 
     /// How many times an account actor was restarted.
-    pub fn restarts(&self) -> u64 {
+    pub(super) fn restarts(&self) -> u64 {
         self.restarts.load(Ordering::Relaxed)
     }
 
@@ -54,13 +54,13 @@ impl AccountRefs {
 }
 
 /// The supervisor actor (a unit struct; state in [`SupervisorState`]).
-pub struct AccountSupervisor;
+pub(super) struct AccountSupervisor;
 
 /// The supervisor takes no messages: it only reacts to its children's failures.
-pub enum SupervisorMsg {}
+pub(super) enum SupervisorMsg {}
 
 /// What the supervisor is started with.
-pub struct SupervisorArgs {
+pub(super) struct SupervisorArgs {
     /// One entry per account, in account id order.
     pub accounts: Vec<AccountArgs>,
     /// Where the current actors are published.
@@ -68,7 +68,7 @@ pub struct SupervisorArgs {
 }
 
 /// The supervisor's state.
-pub struct SupervisorState {
+pub(super) struct SupervisorState {
     /// Arguments to restart each account with.
     accounts: Vec<AccountArgs>,
     /// Which account each live child actor serves.

@@ -61,7 +61,7 @@ impl Flaw {
 }
 
 /// A ledger with one deliberate bug, for proving that the checker catches it.
-pub struct FlawedLedger {
+pub(crate) struct FlawedLedger {
     flaw: Flaw,
     accounts: Vec<Mutex<NaiveBook>>,
     sink: Arc<dyn EventSink>,
@@ -69,7 +69,11 @@ pub struct FlawedLedger {
 
 impl FlawedLedger {
     /// Opens every account, journaling its initial grants to `sink`.
-    pub fn new(flaw: Flaw, specs: Vec<AccountSpec>, sink: Arc<dyn EventSink>) -> FlawedLedger {
+    pub(crate) fn new(
+        flaw: Flaw,
+        specs: Vec<AccountSpec>,
+        sink: Arc<dyn EventSink>,
+    ) -> FlawedLedger {
         let accounts = (specs.iter().enumerate())
             .map(|(account, spec)| {
                 let (book, mut events) = NaiveBook::new(account as AccountId, spec, flaw.quirks());

@@ -30,7 +30,7 @@ pub(super) struct Delivery {
 
 impl Delivery {
     /// Delivery for `accounts` accounts, none of which has events yet.
-    pub fn new(accounts: usize, sink: Arc<dyn EventSink>) -> Delivery {
+    pub(super) fn new(accounts: usize, sink: Arc<dyn EventSink>) -> Delivery {
         let accounts = (0..accounts).map(|_| Mutex::default()).collect();
         Delivery { accounts, sink }
     }
@@ -38,7 +38,7 @@ impl Delivery {
     /// Takes `events` of `account` (any order, repeats ignored), hands the sink every event
     /// that is next in line, and returns the range `[from, to)` still missing before the
     /// first event that has to wait, if any.
-    pub fn offer(&self, account: AccountId, events: Vec<Event>) -> Option<(u64, u64)> {
+    pub(super) fn offer(&self, account: AccountId, events: Vec<Event>) -> Option<(u64, u64)> {
         let slot = &self.accounts[account as usize];
         let mut pending = slot.lock().unwrap_or_else(|p| p.into_inner());
         for event in events {
@@ -66,13 +66,13 @@ impl Delivery {
     }
 
     /// The seq of the next event `account`'s sink expects.
-    pub fn next_seq(&self, account: AccountId) -> u64 {
+    pub(super) fn next_seq(&self, account: AccountId) -> u64 {
         let slot = &self.accounts[account as usize];
         slot.lock().unwrap_or_else(|p| p.into_inner()).next_seq
     }
 
     /// How many accounts there are.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.accounts.len()
     }
 }

@@ -11,7 +11,7 @@ const SCHEMA_SQL: &str = include_str!("schema.sql");
 
 /// Whether `name` can name a schema without quoting: lowercase letters, digits and `_`,
 /// not starting with a digit, at most 63 bytes (PostgreSQL's limit).
-pub fn valid_schema_name(name: &str) -> bool {
+pub(crate) fn valid_schema_name(name: &str) -> bool {
     let mut chars = name.chars();
     let first_ok = chars
         .next()

@@ -35,7 +35,7 @@ use tokio_postgres::NoTls;
 use crate::ledger::*;
 use call::Call;
 use delivery::Delivery;
-pub use migrate::valid_schema_name;
+pub(crate) use migrate::valid_schema_name;
 
 /// How the PostgreSQL ledger keeps concurrent calls apart, or which guard a flawed one lacks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 
 impl DatabaseOptions {
     /// The URL to connect to: the option, else `DATABASE_URL`.
-    pub fn resolved_url(&self) -> Result<String, LedgerError> {
+    pub(crate) fn resolved_url(&self) -> Result<String, LedgerError> {
         let from_env = || {
             std::env::var("DATABASE_URL")
                 .ok()
@@ -116,7 +116,7 @@ impl DatabaseOptions {
     }
 
     /// The schema name to use, checked.
-    pub fn resolved_schema(&self) -> Result<String, LedgerError> {
+    pub(crate) fn resolved_schema(&self) -> Result<String, LedgerError> {
         let name = self.schema.clone().unwrap_or_else(fresh_schema_name);
         match valid_schema_name(&name) {
             true => Ok(name),
@@ -128,7 +128,7 @@ impl DatabaseOptions {
 }
 
 /// A schema name no other run has used: the wall-clock time in ms and the process id.
-pub fn fresh_schema_name() -> String {
+pub(crate) fn fresh_schema_name() -> String {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());

@@ -205,7 +205,7 @@ pub(super) struct Reply<'r> {
 
 impl<'r> Reply<'r> {
     /// Splits `rows` into events and the final outcome row.
-    pub fn decode(account: AccountId, rows: &'r [Row]) -> Result<Reply<'r>, BadReply> {
+    pub(super) fn decode(account: AccountId, rows: &'r [Row]) -> Result<Reply<'r>, BadReply> {
         let (last, events) = rows.split_last().ok_or(BadReply("an empty reply".into()))?;
         let outcome = Fields { row: last };
         if outcome.text("kind")? != Some("outcome") {
@@ -223,7 +223,7 @@ impl<'r> Reply<'r> {
     }
 
     /// The outcome of a reserve.
-    pub fn reserve(&self) -> Result<ReserveOutcome, BadReply> {
+    pub(super) fn reserve(&self) -> Result<ReserveOutcome, BadReply> {
         let o = &self.outcome;
         Ok(match self.reason()? {
             "reserved" => ReserveOutcome::Reserved {
@@ -242,7 +242,7 @@ impl<'r> Reply<'r> {
     }
 
     /// The outcome of a commit.
-    pub fn commit(&self) -> Result<CommitOutcome, BadReply> {
+    pub(super) fn commit(&self) -> Result<CommitOutcome, BadReply> {
         let o = &self.outcome;
         Ok(match self.reason()? {
             "committed" => CommitOutcome::Committed {
@@ -263,7 +263,7 @@ impl<'r> Reply<'r> {
     }
 
     /// The outcome of a release.
-    pub fn release(&self) -> Result<ReleaseOutcome, BadReply> {
+    pub(super) fn release(&self) -> Result<ReleaseOutcome, BadReply> {
         Ok(match self.reason()? {
             "released" => ReleaseOutcome::Released {
                 returned: self.outcome.credits("credits")?,
@@ -277,7 +277,7 @@ impl<'r> Reply<'r> {
     }
 
     /// The outcome of a grant.
-    pub fn grant(&self) -> Result<GrantOutcome, BadReply> {
+    pub(super) fn grant(&self) -> Result<GrantOutcome, BadReply> {
         Ok(match self.reason()? {
             "granted" => GrantOutcome::Granted {
                 lot: self.outcome.lot()?,
@@ -289,7 +289,7 @@ impl<'r> Reply<'r> {
     }
 
     /// The balance an advance read.
-    pub fn balance(&self) -> Result<Balance, BadReply> {
+    pub(super) fn balance(&self) -> Result<Balance, BadReply> {
         Ok(Balance {
             available: self.outcome.credits("available")?,
             held: self.outcome.credits("credits")?,

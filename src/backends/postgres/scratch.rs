@@ -95,11 +95,6 @@ impl ScratchServer {
         )
     }
 
-    /// The folder holding the socket, for `psql -h` and `pgbench -h`.
-    pub fn socket_dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Where the PostgreSQL programs are.
     pub fn bin_dir(&self) -> &Path {
         &self.bin

@@ -108,7 +108,7 @@ impl KeyRecord {
     /// When the record's request was closed, from which its retention runs: `None` while
     /// a hold is open, and always for a grant by hand, which is never forgotten (a payment
     /// notification may be delivered again at any time, and must credit once).
-    pub fn closed_at_ms(&self) -> Option<TimeMs> {
+    pub(super) fn closed_at_ms(&self) -> Option<TimeMs> {
         match &self.kind {
             RecordKind::Hold(hold) => match hold.state {
                 HoldState::Open => None,
@@ -147,14 +147,19 @@ pub(crate) struct KeyTable {
 
 impl KeyTable {
     /// The record under `key` unless it is forgotten at `now_ms`.
-    pub fn live(&self, key: &str, now_ms: TimeMs, retention_ms: TimeMs) -> Option<&KeyRecord> {
+    pub(super) fn live(
+        &self,
+        key: &str,
+        now_ms: TimeMs,
+        retention_ms: TimeMs,
+    ) -> Option<&KeyRecord> {
         self.live_entry(key, now_ms, retention_ms)
             .map(|(_, record)| record)
     }
 
     /// Like [`KeyTable::live`], with the stored key, which a caller that only has a `&str`
     /// can clone for an event without copying a long key's text.
-    pub fn live_entry(
+    pub(super) fn live_entry(
         &self,
         key: &str,
         now_ms: TimeMs,
@@ -165,18 +170,18 @@ impl KeyTable {
     }
 
     /// The record under `key`, forgotten or not, with the stored key.
-    pub fn get_entry(&self, key: &str) -> Option<(&Key, &KeyRecord)> {
+    pub(super) fn get_entry(&self, key: &str) -> Option<(&Key, &KeyRecord)> {
         self.records.get_key_value(key)
     }
 
     /// The record under `key`, forgotten or not.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut KeyRecord> {
+    pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut KeyRecord> {
         self.records.get_mut(key)
     }
 
     /// Records `record` under `key`, unless a record there is not yet forgotten at the
     /// record's time; a forgotten one is replaced.
-    pub fn claim(
+    pub(super) fn claim(
         &mut self,
         key: &Key,
         retention_ms: TimeMs,
@@ -200,12 +205,12 @@ impl KeyTable {
     }
 
     /// Queues the record `key` (with `serial`), closed at `at_ms`, for pruning.
-    pub fn note_closed(&mut self, at_ms: TimeMs, key: Key, serial: u64) {
+    pub(super) fn note_closed(&mut self, at_ms: TimeMs, key: Key, serial: u64) {
         self.push_closed(at_ms, key, serial);
     }
 
     /// Removes records closed before `now_ms` whose retention has passed.
-    pub fn prune(&mut self, now_ms: TimeMs, retention_ms: TimeMs) {
+    pub(super) fn prune(&mut self, now_ms: TimeMs, retention_ms: TimeMs) {
         while let Some(front) = self.closed.front() {
             let until = front.at_ms.checked_add(retention_ms);
             let due = front.at_ms < now_ms && until.is_some_and(|until| until <= now_ms);
@@ -224,7 +229,7 @@ impl KeyTable {
     }
 
     /// How many records are in memory, forgotten or not.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.records.len()
     }
 

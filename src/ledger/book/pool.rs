@@ -31,7 +31,7 @@ pub struct Lot {
 
 impl Lot {
     /// Whether the lot has expired at `now_ms` (a lot is expired from its expiry time on).
-    pub fn is_expired_at(&self, now_ms: TimeMs) -> bool {
+    pub(crate) fn is_expired_at(&self, now_ms: TimeMs) -> bool {
         self.expires_at_ms.is_some_and(|at| at <= now_ms)
     }
 
@@ -59,12 +59,12 @@ pub(crate) struct Pool {
 impl Pool {
     /// Credits a reserve may take. Between operations no expired lot has credits left (the
     /// book expires them as time passes), so this is the pool's remaining total.
-    pub fn available(&self) -> Credits {
+    pub(super) fn available(&self) -> Credits {
         self.totals.remaining
     }
 
     /// Adds a new lot in consumption order.
-    pub fn add(&mut self, lot: Lot) -> Result<(), String> {
+    pub(super) fn add(&mut self, lot: Lot) -> Result<(), String> {
         let granted = self.totals.granted.checked_add(lot.remaining);
         self.totals.granted = granted.ok_or("the pool's granted total would overflow")?;
         self.totals.remaining += lot.remaining;
@@ -76,7 +76,7 @@ impl Pool {
     }
 
     /// Plans how to take `credits` in consumption order. The caller checked availability.
-    pub fn plan_draws(&self, credits: Credits) -> DrawList {
+    pub(super) fn plan_draws(&self, credits: Credits) -> DrawList {
         let mut draws = DrawList::new();
         let mut left = credits;
         for lot in self.lots.iter().filter(|lot| lot.remaining > 0) {
@@ -95,7 +95,7 @@ impl Pool {
     }
 
     /// Moves `draws` out of their lots into a hold.
-    pub fn take(&mut self, draws: &[Draw], now_ms: TimeMs) -> Result<Credits, String> {
+    pub(super) fn take(&mut self, draws: &[Draw], now_ms: TimeMs) -> Result<Credits, String> {
         let mut total: Credits = 0;
         for draw in draws {
             let lot = self.lot_mut(draw.lot)?;
@@ -120,7 +120,7 @@ impl Pool {
     }
 
     /// Closes a hold that drew `draws`: `charged` is charged, `returned` goes back to lots.
-    pub fn close_hold(
+    pub(super) fn close_hold(
         &mut self,
         draws: &[Draw],
         charged: Credits,
@@ -145,7 +145,7 @@ impl Pool {
     }
 
     /// Expires `credits` of an expired lot.
-    pub fn expire(
+    pub(super) fn expire(
         &mut self,
         lot_id: LotId,
         credits: Credits,
@@ -169,7 +169,7 @@ impl Pool {
     }
 
     /// The earliest time at which a lot with credits left expires.
-    pub fn next_expiry_ms(&self) -> Option<TimeMs> {
+    pub(super) fn next_expiry_ms(&self) -> Option<TimeMs> {
         // Sorted by expiry, so the first lot with credits has the earliest expiry among them.
         self.lots
             .iter()
@@ -178,7 +178,7 @@ impl Pool {
     }
 
     /// Lots with credits left that have expired at `now_ms`, with those credits.
-    pub fn due_expiries(&self, now_ms: TimeMs) -> Vec<Draw> {
+    pub(super) fn due_expiries(&self, now_ms: TimeMs) -> Vec<Draw> {
         self.lots
             .iter()
             .take_while(|lot| lot.is_expired_at(now_ms))
@@ -191,7 +191,7 @@ impl Pool {
     }
 
     /// The lot with this id, if it is still in memory.
-    pub fn lot(&self, lot_id: LotId) -> Option<&Lot> {
+    pub(super) fn lot(&self, lot_id: LotId) -> Option<&Lot> {
         self.lots.iter().find(|lot| lot.id == lot_id)
     }
 

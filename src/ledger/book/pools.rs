@@ -25,13 +25,13 @@ pub(crate) struct Pools {
 
 impl Pools {
     /// The id of the pool named `name`, if it exists.
-    pub fn id(&self, name: &str) -> Option<PoolId> {
+    pub(super) fn id(&self, name: &str) -> Option<PoolId> {
         let found = self.search(name).ok()?;
         Some(self.by_name[found])
     }
 
     /// The id of the pool named `name`, created empty if new.
-    pub fn id_or_insert(&mut self, name: &str) -> PoolId {
+    pub(super) fn id_or_insert(&mut self, name: &str) -> PoolId {
         match self.search(name) {
             Ok(found) => self.by_name[found],
             Err(at) => {
@@ -44,39 +44,39 @@ impl Pools {
     }
 
     /// The pool named `name`, if it exists.
-    pub fn get(&self, name: &str) -> Option<&Pool> {
+    pub(super) fn get(&self, name: &str) -> Option<&Pool> {
         self.id(name).map(|id| &self.entries[id].1)
     }
 
     /// The pool named `name`, if it exists, for changing.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Pool> {
+    pub(super) fn get_mut(&mut self, name: &str) -> Option<&mut Pool> {
         let id = self.id(name)?;
         Some(&mut self.entries[id].1)
     }
 
     /// The pool with id `id`; ids come from this table, so it exists.
-    pub fn pool(&self, id: PoolId) -> &Pool {
+    pub(super) fn pool(&self, id: PoolId) -> &Pool {
         &self.entries[id].1
     }
 
     /// The pool with id `id`, for changing.
-    pub fn pool_mut(&mut self, id: PoolId) -> &mut Pool {
+    pub(super) fn pool_mut(&mut self, id: PoolId) -> &mut Pool {
         &mut self.entries[id].1
     }
 
     /// The name of the pool with id `id`.
-    pub fn name(&self, id: PoolId) -> &Name {
+    pub(super) fn name(&self, id: PoolId) -> &Name {
         &self.entries[id].0
     }
 
     /// Ids, names and pools in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (PoolId, &str, &Pool)> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = (PoolId, &str, &Pool)> {
         let entry = |&id: &PoolId| (id, &*self.entries[id].0, &self.entries[id].1);
         self.by_name.iter().map(entry)
     }
 
     /// The pools in creation order, for checks that do not care about order.
-    pub fn values(&self) -> impl Iterator<Item = &Pool> {
+    pub(super) fn values(&self) -> impl Iterator<Item = &Pool> {
         self.entries.iter().map(|(_, pool)| pool)
     }
 

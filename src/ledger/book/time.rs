@@ -54,7 +54,7 @@ pub(super) struct Renewal {
 
 impl Renewal {
     /// The `k`-th grant of `grant`, for an account anchored at `anchor_ms`.
-    pub fn nth(anchor_ms: TimeMs, grant: &RecurringGrant, k: u64) -> Renewal {
+    pub(super) fn nth(anchor_ms: TimeMs, grant: &RecurringGrant, k: u64) -> Renewal {
         let due_ms = renewal_due_ms(anchor_ms, grant, k);
         Renewal { next: k, due_ms }
     }

@@ -38,7 +38,7 @@ pub(crate) struct Timeouts {
 
 impl Timeouts {
     /// Adds an open hold.
-    pub fn insert(&mut self, deadline_ms: TimeMs, serial: u64, key: Key) {
+    pub(super) fn insert(&mut self, deadline_ms: TimeMs, serial: u64, key: Key) {
         let timeout = Timeout {
             deadline_ms,
             serial,
@@ -54,7 +54,7 @@ impl Timeouts {
     }
 
     /// Removes the hold with this deadline and serial, giving back its key.
-    pub fn remove(&mut self, deadline_ms: TimeMs, serial: u64) -> Option<Key> {
+    pub(super) fn remove(&mut self, deadline_ms: TimeMs, serial: u64) -> Option<Key> {
         let order = (deadline_ms, serial);
         let at = self
             .queue
@@ -64,7 +64,7 @@ impl Timeouts {
     }
 
     /// The hold that times out first: its deadline and key.
-    pub fn first(&self) -> Option<(TimeMs, &Key)> {
+    pub(super) fn first(&self) -> Option<(TimeMs, &Key)> {
         let first = self.queue.front()?;
         Some((first.deadline_ms, &first.key))
     }

@@ -67,7 +67,7 @@ impl Finding {
     }
 
     /// Holds when `agrees`, fails otherwise.
-    pub fn verdict_of(agrees: bool) -> ClaimStatus {
+    pub(crate) fn verdict_of(agrees: bool) -> ClaimStatus {
         match agrees {
             true => ClaimStatus::Holds,
             false => ClaimStatus::Fails,

@@ -285,7 +285,7 @@ pub struct Claim {
 
 impl Claim {
     /// The document's number as credits, where it gives one.
-    pub fn doc_credits(&self) -> Option<crate::pricing::Cost> {
+    pub(crate) fn doc_credits(&self) -> Option<crate::pricing::Cost> {
         match &self.doc {
             Some(DocValue::Amount(a)) => Some(a.cost()),
             _ => None,

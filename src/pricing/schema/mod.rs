@@ -18,10 +18,10 @@ use super::Cost;
 /// The highest price (a limit of [`super::limits`], kept here where prices and validity are
 /// parsed), in whole units of the currency (1,000,000.00), of a plan's billing
 /// period or a pack.
-pub const MAX_PRICE: u64 = 1_000_000;
+pub(crate) const MAX_PRICE: u64 = 1_000_000;
 /// The longest a pack may last or a claim may look ahead, in calendar months: a century,
 /// the horizon of a scenario's `months`.
-pub const MAX_MONTHS: u32 = 1_200;
+pub(crate) const MAX_MONTHS: u32 = 1_200;
 
 mod claim;
 

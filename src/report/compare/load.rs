@@ -13,7 +13,7 @@ use crate::report::metrics::{Better, flatten};
 use crate::report::stats::Stat;
 
 /// The value of `kind` in a bench report.
-pub const BENCH_KIND: &str = "creditsim-bench";
+pub(crate) const BENCH_KIND: &str = "creditsim-bench";
 
 /// A result, ready to compare.
 #[derive(Clone, Debug, PartialEq)]

@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::metrics::Better;
 use super::stats::Stat;
 
-pub use load::{BENCH_KIND, LoadError, Loaded, load};
+pub(crate) use load::BENCH_KIND;
+pub use load::{LoadError, Loaded, load};
 pub use render::{human, missing_lines, render_markdown, render_table, to_junit};
 pub use rules::{Pattern, PatternError, Rules};
 
@@ -51,10 +52,10 @@ pub struct Measure {
 }
 
 /// A result's measures by metric name.
-pub type Measures = BTreeMap<String, Measure>;
+pub(crate) type Measures = BTreeMap<String, Measure>;
 
 /// The suffix of the metric that is another's ratio to its floor.
-pub const VS_FLOOR: &str = ".vs_floor";
+pub(crate) const VS_FLOOR: &str = ".vs_floor";
 
 /// How one metric compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -71,12 +71,12 @@ impl Default for Rules {
 
 impl Rules {
     /// The default tolerance: timings on a shared machine move this much between runs.
-    pub const DEFAULT_TOLERANCE_PCT: f64 = 10.0;
+    pub(crate) const DEFAULT_TOLERANCE_PCT: f64 = 10.0;
     /// The default noise limit on a median's interval.
     pub const DEFAULT_NOISY_ABOVE_PCT: f64 = 25.0;
 
     /// The tolerance for `name`: the user's, else the result's own, else the default.
-    pub fn tolerance_pct(&self, name: &str, own: Option<f64>) -> f64 {
+    pub(crate) fn tolerance_pct(&self, name: &str, own: Option<f64>) -> f64 {
         let users = self.tolerances.iter().rev().find(|(p, _)| p.matches(name));
         (users.map(|(_, pct)| *pct))
             .or(own)

@@ -16,7 +16,7 @@ pub struct EconomicsWriteError {
 }
 
 /// The columns of `months.csv`: per account of the persona, under the offer.
-pub const MONTH_COLUMNS: [&str; 11] = [
+pub(super) const MONTH_COLUMNS: [&str; 11] = [
     "persona",
     "offer",
     "vendor",

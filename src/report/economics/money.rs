@@ -49,11 +49,11 @@ impl Spend {
     }
 
     /// The sum, or `None` when a price in it is unknown.
-    pub fn known(&self) -> Option<u128> {
+    pub(super) fn known(&self) -> Option<u128> {
         self.unknown.is_empty().then_some(self.cents)
     }
 
-    pub fn absorb(&mut self, other: &Spend) {
+    pub(super) fn absorb(&mut self, other: &Spend) {
         self.cents += other.cents;
         for name in &other.unknown {
             if !self.unknown.contains(name) {
@@ -64,7 +64,7 @@ impl Spend {
 }
 
 impl OfferPrices {
-    pub fn new(config: &EconomicsConfig, cell: &Cell) -> OfferPrices {
+    pub(super) fn new(config: &EconomicsConfig, cell: &Cell) -> OfferPrices {
         let offer = &config.offers[cell.offer];
         let model = &offer.model;
         let seats = config.personas[cell.persona].seats;
@@ -131,7 +131,7 @@ impl OfferPrices {
     }
 
     /// What the cell's accounts together spent in month `month` (from 0).
-    pub fn month_spend(&self, tally: &CellTally, month: usize) -> Spend {
+    pub(super) fn month_spend(&self, tally: &CellTally, month: usize) -> Spend {
         let mut spend = Spend::default();
         let accounts = u128::from(tally.accounts);
         if self
@@ -149,7 +149,7 @@ impl OfferPrices {
 
     /// What `expired` credits (by lot class) were worth, in cents; `None` when a class
     /// with expired credits has no known price.
-    pub fn breakage_cents(&self, expired: &[Credits]) -> Option<f64> {
+    pub(super) fn breakage_cents(&self, expired: &[Credits]) -> Option<f64> {
         let mut cents = 0.0;
         for (class, &credits) in expired.iter().enumerate() {
             if credits == 0 {

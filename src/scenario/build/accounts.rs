@@ -10,7 +10,7 @@ use crate::scenario::limits::{MAX_ACCOUNTS, MAX_AGENTS, MAX_PACKS};
 use crate::scenario::population::{AccountSetup, AgentSetup};
 
 /// Accounts created when a scenario has no `[[accounts]]`.
-pub const DEFAULT_ACCOUNTS: u32 = 10;
+pub(crate) const DEFAULT_ACCOUNTS: u32 = 10;
 
 pub(super) fn accounts(
     src: SourceText<'_>,

@@ -28,13 +28,12 @@ use accounts::accounts;
 use steps::{drawn_steps, params, traced_steps};
 use values::*;
 
-pub use accounts::DEFAULT_ACCOUNTS;
-pub use steps::DEFAULT_STEPS;
+pub(crate) use accounts::DEFAULT_ACCOUNTS;
 
 /// Hold ttl when a scenario has no `[hold]`, virtual ms.
-pub const DEFAULT_TTL_MS: u64 = 60_000;
+pub(crate) const DEFAULT_TTL_MS: u64 = 60_000;
 /// The seed when neither the file nor `--seed` gives one.
-pub const DEFAULT_SEED: u64 = 1;
+pub(crate) const DEFAULT_SEED: u64 = 1;
 
 /// Validates `raw` (parsed from `src`) into a scenario. `catalog` replaces the vendor model as
 /// the judge of action, plan and pack ids (tests use this).

@@ -20,7 +20,7 @@ use crate::scenario::trace;
 use crate::scenario::workload::{Workload, WorkloadEntry};
 
 /// Steps in a run when a scenario has no `[duration]`.
-pub const DEFAULT_STEPS: u64 = 10_000;
+pub(crate) const DEFAULT_STEPS: u64 = 10_000;
 
 /// The parts of a plan that depend on where the steps come from.
 pub(super) struct Steps {

@@ -25,7 +25,11 @@ pub(crate) struct AccountAudit<'a> {
 }
 
 impl<'a> AccountAudit<'a> {
-    pub fn new(account: AccountId, rule: Option<&'a Topup>, month_starts: &'a [TimeMs]) -> Self {
+    pub(crate) fn new(
+        account: AccountId,
+        rule: Option<&'a Topup>,
+        month_starts: &'a [TimeMs],
+    ) -> Self {
         let mut checker = Checker::new();
         checker.expect_steps();
         AccountAudit {
@@ -36,18 +40,18 @@ impl<'a> AccountAudit<'a> {
     }
 
     /// Checks one event, in the account's journal order.
-    pub fn observe(&mut self, event: &Event) {
+    pub(crate) fn observe(&mut self, event: &Event) {
         self.checker.observe(event);
         self.topups.observe(event, &mut self.i12);
     }
 
     /// Records what the engine saw of one key: the user's view, held against the journal.
-    pub fn observe_step(&mut self, step: &StepRecord) {
+    pub(crate) fn observe_step(&mut self, step: &StepRecord) {
         self.checker.observe_step(step);
     }
 
     /// Finishes the account (after its close) and folds its verdict into `shard`.
-    pub fn finish(self, shard: &mut ShardAudit) {
+    pub(crate) fn finish(self, shard: &mut ShardAudit) {
         let verdict = self.checker.finish();
         for violation in self.i12 {
             shard.i12.push(violation);
@@ -79,7 +83,7 @@ impl Default for ShardAudit {
 
 impl ShardAudit {
     /// The shard's verdict, I12 included.
-    pub fn finish(self) -> Verdict {
+    pub(crate) fn finish(self) -> Verdict {
         let total = self.i12.total();
         let (counts, summaries, violations, cap) = self.i12.into_parts();
         let part = Verdict {

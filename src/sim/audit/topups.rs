@@ -14,7 +14,7 @@ use crate::ledger::{AccountId, Draw, Event, EventKind, Rejection, TimeMs};
 use crate::sim::config::{Topup, Trigger};
 
 /// The key prefix of automatic purchases, which the engine uses and the audit recognizes.
-pub const TOPUP_KEY_PREFIX: &str = "topup:";
+pub(crate) const TOPUP_KEY_PREFIX: &str = "topup:";
 
 /// One account's I12 audit.
 pub(crate) struct TopupAudit<'a> {
@@ -31,7 +31,11 @@ pub(crate) struct TopupAudit<'a> {
 }
 
 impl<'a> TopupAudit<'a> {
-    pub fn new(account: AccountId, rule: Option<&'a Topup>, month_starts: &'a [TimeMs]) -> Self {
+    pub(crate) fn new(
+        account: AccountId,
+        rule: Option<&'a Topup>,
+        month_starts: &'a [TimeMs],
+    ) -> Self {
         TopupAudit {
             account,
             rule,
@@ -45,7 +49,7 @@ impl<'a> TopupAudit<'a> {
     }
 
     /// Checks one event of the account, in journal order.
-    pub fn observe(&mut self, event: &Event, out: &mut Vec<Violation>) {
+    pub(crate) fn observe(&mut self, event: &Event, out: &mut Vec<Violation>) {
         let Some(rule) = self.rule else {
             return;
         };

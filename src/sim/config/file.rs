@@ -132,7 +132,7 @@ pub(super) struct RawOffer {
 
 impl RawPersona {
     /// What the persona buys itself, when the scenario lists no offers.
-    pub fn purchase(&self) -> RawPurchase<'_> {
+    pub(super) fn purchase(&self) -> RawPurchase<'_> {
         RawPurchase {
             plan: self.plan.as_ref(),
             packs: self.packs.as_ref(),
@@ -144,7 +144,7 @@ impl RawPersona {
 
 impl RawOffer {
     /// What the offer sells.
-    pub fn purchase(&self) -> RawPurchase<'_> {
+    pub(super) fn purchase(&self) -> RawPurchase<'_> {
         RawPurchase {
             plan: self.plan.as_ref(),
             packs: self.packs.as_ref(),

@@ -90,17 +90,17 @@ use crate::pricing::{Cost, CostDraw, CostSampler, Model, Params};
 use crate::scenario::ScenarioError;
 
 /// Months simulated when the scenario does not say.
-pub const DEFAULT_MONTHS: u32 = 12;
+pub(crate) const DEFAULT_MONTHS: u32 = 12;
 /// The seed when neither the file nor `--seed` gives one.
-pub const DEFAULT_SEED: u64 = 1;
+pub(crate) const DEFAULT_SEED: u64 = 1;
 /// Every account's anchor when the scenario does not say: 2026-01-01, UTC.
-pub const DEFAULT_START: &str = "2026-01-01";
+pub(crate) const DEFAULT_START: &str = "2026-01-01";
 /// The most months one scenario may simulate.
-pub const MAX_MONTHS: u32 = 1200;
+pub(crate) const MAX_MONTHS: u32 = 1200;
 /// The most account-runs (accounts × offers) one scenario may ask for.
-pub const MAX_ACCOUNT_RUNS: u64 = 100_000_000;
+pub(crate) const MAX_ACCOUNT_RUNS: u64 = 100_000_000;
 /// The most steps a usage line may ask for in one month.
-pub const MAX_PER_MONTH: u64 = 1_000_000;
+pub(crate) const MAX_PER_MONTH: u64 = 1_000_000;
 
 /// A validated economics scenario, ready to simulate.
 #[derive(Clone, Debug)]

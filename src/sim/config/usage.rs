@@ -45,7 +45,7 @@ struct IntentAction {
 }
 
 impl IntentDef {
-    pub fn intent(&self) -> Intent {
+    pub(super) fn intent(&self) -> Intent {
         Intent {
             id: self.id.clone(),
             description: self.description.clone(),

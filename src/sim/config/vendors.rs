@@ -20,7 +20,7 @@ pub(super) struct Vendors<'a> {
 }
 
 impl<'a> Vendors<'a> {
-    pub fn new(
+    pub(super) fn new(
         src: SourceText<'a>,
         prices: Option<&'a Spanned<BTreeMap<String, Spanned<RawPrices>>>>,
     ) -> Self {
@@ -33,7 +33,7 @@ impl<'a> Vendors<'a> {
 
     /// The model `spec` names (a built-in id, or a path relative to the scenario), with the
     /// scenario's `[prices.<id>]` filled in.
-    pub fn resolve(&mut self, spec: &Spanned<String>) -> Result<Arc<Model>, ScenarioError> {
+    pub(super) fn resolve(&mut self, spec: &Spanned<String>) -> Result<Arc<Model>, ScenarioError> {
         let text = spec.get_ref();
         if let Some((_, model)) = self.models.iter().find(|(s, _)| s == text) {
             return Ok(model.clone());
@@ -68,7 +68,7 @@ impl<'a> Vendors<'a> {
     }
 
     /// The ids of the models in use.
-    pub fn ids(&self) -> Vec<String> {
+    pub(super) fn ids(&self) -> Vec<String> {
         self.models
             .iter()
             .map(|(_, m)| m.id().to_string())
@@ -77,7 +77,7 @@ impl<'a> Vendors<'a> {
 
     /// Refuses `[prices.X]` for a vendor no offer uses: likely a typo, and silently ignored
     /// prices would mislead.
-    pub fn check_all_used(&self) -> Result<(), ScenarioError> {
+    pub(super) fn check_all_used(&self) -> Result<(), ScenarioError> {
         let Some(prices) = self.prices else {
             return Ok(());
         };
