@@ -13,7 +13,7 @@ use crate::ledger::{Book, CommitRequest, Key, ReserveRequest, calendar};
 use crate::sim::config::{Cell, Line};
 use crate::sim::{self, EconomicsConfig, EconomicsOut, EconomicsOverrides, Progress};
 
-/// Steps of each account-month.
+/// The `per_month` of the benchmark scenario's one usage line: steps per account-month.
 pub const STEPS_PER_MONTH: u64 = 10;
 
 /// The scenario, as an analyst would write it.
@@ -41,7 +41,7 @@ pub fn config(accounts: u64) -> Result<EconomicsConfig, String> {
 
 /// What one engine run did: its steps, time and threads, and whether every check held.
 pub struct EngineRun {
-    /// Steps simulated.
+    /// Usage steps drawn over every account-month, whatever became of them.
     pub steps: u64,
     /// Wall-clock time of the simulation.
     pub elapsed: Duration,

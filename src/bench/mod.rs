@@ -56,7 +56,6 @@ pub struct Options {
 /// One sample, or why it could not be taken here.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Sample {
-    /// The value measured.
     Measured(f64),
     /// Not measurable on this machine (no valgrind), which is no fault of the code.
     Unavailable(&'static str),
@@ -64,9 +63,9 @@ pub(crate) enum Sample {
 
 /// What a sample needs.
 pub struct Context<'a> {
-    /// The sizes.
+    /// The run sizes of the chosen suite, quick or full, with any `rounds` override.
     pub scale: Scale,
-    /// The seed.
+    /// The seed of the stress and counted runs, from `Options::seed`.
     pub seed: u64,
     /// The binary to count.
     pub program: Option<&'a Path>,
@@ -80,7 +79,7 @@ pub enum BenchError {
     /// A measurement could not be set up or carried out.
     #[error("{entry}: {message}")]
     Failed {
-        /// The metric.
+        /// The name of the metric whose measurement failed.
         entry: &'static str,
         /// What went wrong.
         message: String,
@@ -88,7 +87,7 @@ pub enum BenchError {
     /// The stress run broke an invariant: the ledger is wrong, and its speed is no figure.
     #[error("{entry}: an invariant was violated: {what}; reproduce with: {reproduce}")]
     Violated {
-        /// The metric.
+        /// The name of the metric whose run broke the invariant.
         entry: &'static str,
         /// The first violation.
         what: String,
@@ -98,11 +97,11 @@ pub enum BenchError {
     /// `--only` selected nothing.
     #[error("--only {patterns}: matches no metric of the {suite} suite ({names})")]
     NothingSelected {
-        /// The patterns.
+        /// The `--only` patterns as given, comma-separated.
         patterns: String,
-        /// The suite.
+        /// The suite that was searched, `quick` or `full`.
         suite: &'static str,
-        /// Its metrics.
+        /// The names of the suite's metrics, comma-separated, for the user to pick from.
         names: String,
     },
 }

@@ -18,7 +18,7 @@ pub struct Provenance {
     pub cpu_model: String,
     /// `release` or `debug`.
     pub profile: &'static str,
-    /// creditsim's version.
+    /// The crate version of the build that ran, from `CARGO_PKG_VERSION`.
     pub creditsim_version: &'static str,
     /// `quick` or `full`.
     pub suite: &'static str,
@@ -26,7 +26,7 @@ pub struct Provenance {
     pub seed: u64,
     /// Rounds of the timed metrics (each metric sampled once per round).
     pub rounds: usize,
-    /// Runs of the counted metrics.
+    /// How many times each counted (instruction-count) metric was run.
     pub counted_runs: usize,
     /// Seconds since the Unix epoch when the suite started.
     pub started_unix_s: u64,

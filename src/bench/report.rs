@@ -52,7 +52,7 @@ pub enum BaselineError {
     /// It could not be written.
     #[error("cannot write the baseline {}", path.display())]
     Write {
-        /// The file.
+        /// The baseline file, `results/baselines/<name>.json` for a named baseline.
         path: PathBuf,
         /// The operating system's reason.
         #[source]
@@ -129,7 +129,8 @@ pub fn render_report(
     (headers, rows)
 }
 
-/// One line of provenance for a person.
+/// The provenance in one line for the terminal: suite, commit, build, cores, CPU, seed,
+/// rounds.
 pub fn provenance_line(p: &Provenance) -> String {
     let mut line = String::new();
     let dirty = if p.git_dirty == "true" {

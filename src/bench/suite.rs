@@ -93,9 +93,7 @@ pub(crate) enum Sampling {
 pub(crate) struct Entry {
     /// Its name in reports and baselines.
     pub name: &'static str,
-    /// Its unit.
     pub unit: &'static str,
-    /// Which way is better.
     pub better: Better,
     /// The entry measured beside it as its floor, if any.
     pub floor: Option<&'static str>,

@@ -38,7 +38,7 @@ pub enum SetupError {
     /// The file could not be opened, read or written.
     #[error("{}: {what}", file.display())]
     Io {
-        /// The file.
+        /// The `setup.json` being read or written.
         file: PathBuf,
         /// What was being done.
         what: &'static str,
@@ -54,7 +54,7 @@ pub enum SetupError {
         file.display()
     )]
     Parse {
-        /// The file.
+        /// The `setup.json` that does not parse.
         file: PathBuf,
         /// 1-based line of the error.
         line: usize,

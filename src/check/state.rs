@@ -20,7 +20,6 @@ pub(super) struct Account {
     pub next_seq: u64,
     /// Pools by first appearance; an account has one or two, so a scan beats hashing.
     pub pools: Vec<Pool>,
-    /// Lots by id.
     pub lots: FastMap<LotId, Lot>,
     /// Every reserve key seen in the run, from events or steps, with the index of its state
     /// in `key_states`; never forgotten, so that at-most-once holds for the whole run
@@ -105,7 +104,6 @@ impl Pool {
     }
 }
 
-/// One lot.
 pub(super) struct Lot {
     /// Index into `Account::pools`.
     pub pool: usize,

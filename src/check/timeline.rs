@@ -164,7 +164,6 @@ fn lots(draws: &[Draw]) -> String {
     none_if_empty(parts)
 }
 
-/// A grant in words.
 fn describe_grant(kind: &EventKind, date: &impl Fn(TimeMs) -> String) -> String {
     let EventKind::Granted {
         key,

@@ -104,9 +104,9 @@ impl std::str::FromStr for Invariant {
 /// explanation a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
-    /// Which invariant.
+    /// The rule that was broken; a verdict summarizes violations per invariant.
     pub invariant: Invariant,
-    /// The account it happened in.
+    /// The account whose events or steps break it; violations are listed by account first.
     pub account: AccountId,
     /// The idempotency key involved, if any.
     pub key: Option<Key>,
@@ -152,15 +152,16 @@ impl Violation {
 /// every violation, not only the stored ones, so a flood still reads in four lines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvariantSummary {
-    /// Which invariant.
+    /// The rule these violations break, one summary for each.
     pub invariant: Invariant,
     /// How many violations.
     pub count: u64,
-    /// The earliest.
+    /// The earliest in virtual time, unknown times counting as the end; ties go to the
+    /// lowest account, then event.
     pub first: Violation,
     /// The one about the most credits (the earliest of those).
     pub worst: Violation,
-    /// The latest.
+    /// The latest in virtual time, by the same order as `first`.
     pub last: Violation,
 }
 

@@ -74,7 +74,7 @@ pub(crate) struct RowReader<R: io::Read> {
 /// everything before it is complete.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TornLine {
-    /// The file.
+    /// The file that ends in the torn line, as its path was given.
     pub file: PathBuf,
     /// The line it starts on, from 1.
     pub line: u64,

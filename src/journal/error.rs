@@ -10,7 +10,7 @@ pub enum JournalError {
     /// The file could not be opened or read.
     #[error("{}", file.display())]
     Io {
-        /// The file.
+        /// The `journal.csv` or `steps.csv` path as the caller gave it.
         file: PathBuf,
         /// What the operating system said.
         #[source]
@@ -19,17 +19,17 @@ pub enum JournalError {
     /// The first line is not the expected header, so the columns cannot be trusted.
     #[error("{} line 1: expected the header `{expected}`, found `{found}`", file.display())]
     Header {
-        /// The file.
+        /// The file whose first line this is, as its path was given.
         file: PathBuf,
         /// The header this format writes.
         expected: String,
-        /// The header found.
+        /// What the first line holds instead.
         found: String,
     },
     /// A row is not well-formed CSV (wrong number of fields, invalid UTF-8).
     #[error("{} line {line}: {why}", file.display())]
     Row {
-        /// The file.
+        /// The file the row was read from, as its path was given.
         file: PathBuf,
         /// The line the row starts on, from 1.
         line: u64,
@@ -42,7 +42,7 @@ pub enum JournalError {
         file.display()
     )]
     Field {
-        /// The file.
+        /// The file the row was read from, as its path was given.
         file: PathBuf,
         /// The line the row starts on, from 1.
         line: u64,

@@ -20,7 +20,6 @@ pub(crate) struct Fields<'a> {
     pub file: &'a Path,
     /// The line the row starts on.
     pub line: u64,
-    /// The row.
     pub record: &'a StringRecord,
     /// The header, to name columns.
     pub columns: &'static [&'static str],

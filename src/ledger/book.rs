@@ -70,9 +70,7 @@ pub struct Book {
     now_ms: TimeMs,
     /// The time of the last event, which replay checks never goes back.
     last_event_ms: TimeMs,
-    /// The seq of the next event.
     next_seq: u64,
-    /// The id of the next lot.
     next_lot: LotId,
     /// Lots and totals per pool.
     pools: Pools,
@@ -142,7 +140,7 @@ impl PoolTotals {
 #[derive(Debug, thiserror::Error)]
 #[error("event {seq} of account {account} cannot be replayed: {why}")]
 pub struct ReplayError {
-    /// The account.
+    /// The account whose journal holds the event.
     pub account: AccountId,
     /// The offending event.
     pub seq: u64,

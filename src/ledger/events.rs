@@ -44,7 +44,7 @@ pub(crate) fn split_draws(draws: &[Draw], charged: Credits) -> (DrawList, DrawLi
 /// events in `seq` order rebuilds its `Book`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// The account changed.
+    /// The account whose book the event belongs to; `seq` counts within it.
     pub account: AccountId,
     /// Per-account sequence number, from 0 without gaps.
     pub seq: u64,
@@ -63,24 +63,24 @@ pub enum EventKind {
         key: Key,
         /// The new lot's id.
         lot: LotId,
-        /// Its pool.
+        /// The pool the lot's credits belong to.
         pool: Name,
-        /// Its source.
+        /// What granted it: a plan allowance, an add-on unit, a pack or a promotion.
         source: LotSource,
-        /// Credits granted.
+        /// The lot's size when granted.
         credits: Credits,
         /// When it expires; `None` means never.
         expires_at_ms: Option<TimeMs>,
-        /// Its priority.
+        /// Draw order among lots with the same expiry; lower is drawn first.
         priority: u8,
     },
     /// Credits moved from lots into a new hold.
     Reserved {
         /// The hold's key.
         key: Key,
-        /// The pool.
+        /// The pool the request named, which every lot in `draws` belongs to.
         pool: Name,
-        /// The action paid for.
+        /// The action the request was for.
         action: Name,
         /// Credits held, the sum of `draws`.
         credits: Credits,
@@ -91,24 +91,24 @@ pub enum EventKind {
     },
     /// A reserve was refused; recorded so the key stays refused.
     Rejected {
-        /// The key.
+        /// The refused request's key, journaled so that a retry under it is refused again.
         key: Key,
-        /// The pool.
+        /// The pool the request asked to hold from.
         pool: Name,
-        /// The action.
+        /// The action the request was for.
         action: Name,
-        /// Credits requested.
+        /// Credits the request asked to hold.
         credits: Credits,
-        /// Why.
+        /// A short balance (with what was available) or an action the plan may not use.
         reason: Rejection,
     },
     /// A reserve for an action the plan makes unlimited; recorded for idempotency.
     Unlimited {
-        /// The key.
+        /// The request's key, journaled so that a retry under it gets the same answer.
         key: Key,
-        /// The pool.
+        /// The pool the request named; nothing is held from it.
         pool: Name,
-        /// The action.
+        /// The action the plan makes unlimited.
         action: Name,
         /// The credits the caller would otherwise have held.
         credits: Credits,
@@ -117,7 +117,7 @@ pub enum EventKind {
     Committed {
         /// The hold's key.
         key: Key,
-        /// The pool.
+        /// The hold's pool, as its `Reserved` event named it.
         pool: Name,
         /// Credits charged, the sum of `charged_from`.
         charged: Credits,
@@ -130,7 +130,7 @@ pub enum EventKind {
     Released {
         /// The hold's key.
         key: Key,
-        /// The pool.
+        /// The hold's pool, as its `Reserved` event named it.
         pool: Name,
         /// Whether the account released it because its ttl passed.
         timed_out: bool,
@@ -139,18 +139,18 @@ pub enum EventKind {
     },
     /// Credits of a lot expired: at the lot's expiry, or when returned to an expired lot.
     Expired {
-        /// The pool.
+        /// The pool of the lot that expired.
         pool: Name,
-        /// The lot.
+        /// The lot whose credits expired.
         lot: LotId,
-        /// Credits that expired.
+        /// Credits lost: what the lot still held, or what a hold returned to it after its expiry.
         credits: Credits,
     },
     /// A pool's available balance fell below a low-balance threshold.
     Warning {
-        /// The pool.
+        /// The pool whose available balance fell.
         pool: Name,
-        /// The threshold crossed.
+        /// The level, one of the account's `warn_thresholds`, that the balance fell to or below.
         threshold: Credits,
         /// The available balance after the change.
         available: Credits,

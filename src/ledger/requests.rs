@@ -7,7 +7,7 @@ use super::terms::{Credits, Key, LotId, LotSource, Name, TimeMs};
 pub struct ReserveRequest {
     /// The idempotency key; commit and release name the hold by this key.
     pub key: Key,
-    /// The pool to draw from.
+    /// The pool whose lots the hold takes credits from: the one the action's quote names.
     pub pool: Name,
     /// The action being paid for, for entitlement and unlimited checks.
     pub action: Name,
@@ -51,12 +51,12 @@ pub struct GrantRequest {
     pub priority: u8,
 }
 
-/// The reply to a reserve.
+/// What a reserve did: a hold with its timeout, or why nothing was held.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReserveOutcome {
     /// The credits are held until commit, release or `expires_at_ms`.
     Reserved {
-        /// Credits held.
+        /// Credits now held: all that the request asked for.
         held: Credits,
         /// When the hold times out.
         expires_at_ms: TimeMs,
@@ -67,7 +67,7 @@ pub enum ReserveOutcome {
     Insufficient {
         /// Available balance at the time of the request.
         available: Credits,
-        /// Credits requested.
+        /// Credits the request asked to hold, more than `available`.
         requested: Credits,
     },
     /// The plan may not use this action at all.
@@ -87,12 +87,12 @@ pub enum Closure {
     TimedOut,
 }
 
-/// The reply to a commit.
+/// What a commit did: the charge and the return, or why nothing was charged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommitOutcome {
     /// `charged` was charged; `returned` went back to the lots.
     Committed {
-        /// Credits charged.
+        /// Credits charged, at most what the hold held.
         charged: Credits,
         /// Credits of the hold returned to their lots.
         returned: Credits,
@@ -104,7 +104,7 @@ pub enum CommitOutcome {
     },
     /// The amount exceeds the hold; nothing changed and the hold stays open.
     ExceedsHold {
-        /// Credits held.
+        /// Credits the hold holds, less than `requested`.
         held: Credits,
         /// Credits the commit asked for.
         requested: Credits,
@@ -116,12 +116,12 @@ pub enum CommitOutcome {
     KeyConflict,
 }
 
-/// The reply to a release.
+/// What a release did: the credits returned, or why there was nothing to return.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReleaseOutcome {
     /// The whole hold went back to its lots.
     Released {
-        /// Credits returned.
+        /// Credits of the hold returned to their lots: all of it.
         returned: Credits,
     },
     /// The hold was already closed otherwise.
@@ -133,12 +133,12 @@ pub enum ReleaseOutcome {
     NoHold,
 }
 
-/// The reply to a grant.
+/// What a grant did: the lot it created, or why it created none.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GrantOutcome {
     /// A lot was created (or, for an exact duplicate, had been created) with this id.
     Granted {
-        /// The lot.
+        /// The id of the lot the grant created, the same on a repeated grant under its key.
         lot: LotId,
     },
     /// The key was used before for a different grant, or it lies in the `renew:` namespace

@@ -28,7 +28,7 @@ pub enum LedgerError {
     /// broke, or the reply was lost).
     #[error("account {account} did not answer: {why}")]
     Unavailable {
-        /// The account.
+        /// The account that did not answer.
         account: AccountId,
         /// What happened.
         why: String,

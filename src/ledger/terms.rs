@@ -26,9 +26,9 @@ pub type Name = SmolStr;
 /// Credits moved between one lot and a hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Draw {
-    /// The lot.
+    /// The lot the credits were taken from, or go back to.
     pub lot: LotId,
-    /// Credits moved.
+    /// Credits taken from that lot, or returned to it.
     pub credits: Credits,
 }
 

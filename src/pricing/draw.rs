@@ -24,7 +24,7 @@ pub enum CostDraw {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("a mean of {mean} is outside the cost range {min}–{max}")]
 pub struct MeanOutOfRange {
-    /// The mean asked for.
+    /// The mean cost in credits that the `CostDraw::Mean` asked for.
     pub mean: f64,
     /// The range's least cost.
     pub min: u64,
@@ -87,7 +87,7 @@ impl CostSampler {
         self.min + index
     }
 
-    /// The range drawn from.
+    /// The least and greatest cost this sampler can return, both inclusive.
     pub fn range(&self) -> Cost {
         Cost {
             min: self.min,

@@ -18,9 +18,9 @@ pub enum PricingError {
     /// A model file could not be read.
     #[error("cannot read model file {}", path.display())]
     Io {
-        /// The file.
+        /// The model file as given to `Model::load`.
         path: PathBuf,
-        /// Why.
+        /// The OS error, or the input size limit that was exceeded.
         source: std::io::Error,
     },
     /// A model file is not valid TOML, does not follow the schema, or is inconsistent.
@@ -40,7 +40,7 @@ pub enum PricingError {
     /// A supplied value is refused: it names nothing, or the document already gives it.
     #[error("{vendor}: cannot supply {what}: {message}")]
     Supplied {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
         /// What was supplied (`plan pro`, `currency`).
         what: String,
@@ -50,7 +50,7 @@ pub enum PricingError {
     /// The vendor has no such action.
     #[error("{vendor} has no action `{action}`: expected one of {valid}")]
     UnknownAction {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
         /// What was given.
         action: String,
@@ -60,9 +60,9 @@ pub enum PricingError {
     /// The action has no such parameter.
     #[error("{vendor} {action} has no parameter `{param}`: expected {valid}")]
     UnknownParam {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// Action id.
+        /// The `[[actions]]` id whose parameters were given.
         action: String,
         /// What was given.
         param: String,
@@ -72,9 +72,9 @@ pub enum PricingError {
     /// A parameter value is not allowed.
     #[error("{vendor} {action}: invalid value `{value}` for `{param}`: expected {expected}")]
     BadValue {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// Action id.
+        /// The `[[actions]]` id being priced.
         action: String,
         /// Parameter name.
         param: String,
@@ -86,11 +86,11 @@ pub enum PricingError {
     /// A required parameter was not given.
     #[error("{vendor} {action}: missing required parameter `{param}` ({expected})")]
     MissingParam {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// Action id.
+        /// The `[[actions]]` id being priced.
         action: String,
-        /// The parameter.
+        /// The name of the required parameter that is absent.
         param: String,
         /// What it takes, for example `standard|pro` or `a whole number from 1`.
         expected: String,
@@ -98,25 +98,25 @@ pub enum PricingError {
     /// A number grew past `u64`.
     #[error("{vendor} {action}: the cost overflows 64 bits")]
     Overflow {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// Action id.
+        /// The `[[actions]]` id being priced, or `plan <id>` when a plan's allowance overflowed.
         action: String,
     },
     /// A recipe refers to itself, directly or through others.
     #[error("{vendor} {action}: recipes nest deeper than {limit} (a recipe refers to itself?)")]
     RecipeTooDeep {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// Action id.
+        /// The `[[actions]]` id whose recipe was being expanded.
         action: String,
-        /// The nesting limit.
+        /// The deepest recipe nesting allowed (`RECIPE_DEPTH_MAX` in `pricing::quote`).
         limit: usize,
     },
     /// The vendor has no such plan.
     #[error("{vendor} has no plan `{plan}`: expected one of {valid}")]
     UnknownPlan {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
         /// What was given.
         plan: String,
@@ -126,7 +126,7 @@ pub enum PricingError {
     /// The vendor has no such pack.
     #[error("{vendor} has no pack `{pack}`: expected one of {valid}")]
     UnknownPack {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
         /// What was given.
         pack: String,
@@ -140,9 +140,9 @@ pub enum PricingError {
          them under [supplied] (pack_credits, pack_validity)"
     )]
     IncompletePack {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// The pack.
+        /// The `[[packs]]` id that lacks credits or validity.
         pack: String,
         /// What is missing: "credits", "validity", or both.
         missing: String,
@@ -150,21 +150,21 @@ pub enum PricingError {
     /// The pack (or add-on) can only be bought on an active plan.
     #[error("{vendor} pack `{pack}` requires an active plan: give one of {valid}")]
     PackNeedsPlan {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// The pack.
+        /// The `[[packs]]` id asked for without a plan.
         pack: String,
         /// The plans that may buy it.
         valid: String,
     },
-    /// The pack is not sold on this plan.
+    /// The pack's `plans` list does not include the account's plan.
     #[error("{vendor} pack `{pack}` is not available on plan `{plan}`: it is for {valid}")]
     PackNotForPlan {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// The pack.
+        /// The `[[packs]]` id asked for.
         pack: String,
-        /// The plan given.
+        /// The account's plan id, which the pack's `plans` list leaves out.
         plan: String,
         /// The plans that may buy it.
         valid: String,
@@ -172,9 +172,9 @@ pub enum PricingError {
     /// Add-on units were asked for on a plan that has none.
     #[error("{vendor} plan `{plan}` has no recurring add-on units; add-ons exist for {valid}")]
     NoAddon {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// The plan, or "no plan".
+        /// The account's plan id, or "no plan" for a packs-only account.
         plan: String,
         /// The plans that have add-ons, or "no plan".
         valid: String,
@@ -185,17 +185,17 @@ pub enum PricingError {
          set `allowance` on the plan and pass the file's path"
     )]
     UnknownAllowance {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// The plan.
+        /// The `[[plans]]` id whose `allowance` is absent.
         plan: String,
     },
     /// A per-seat plan needs at least one seat.
     #[error("{vendor} plan `{plan}` is priced per seat: seats must be at least 1")]
     NoSeats {
-        /// Vendor id.
+        /// The model's `id`, from the top-level key of its file.
         vendor: String,
-        /// The plan.
+        /// The `[[plans]]` id, one with `per_seat` set.
         plan: String,
     },
 }

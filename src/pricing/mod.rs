@@ -96,13 +96,13 @@ pub struct QuoteLine {
 /// The price of one action with its parameters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
-    /// Vendor id.
+    /// The model's `id`, from the top-level key of its file.
     pub vendor: String,
-    /// Action id.
+    /// The `[[actions]]` id that was priced.
     pub action: String,
     /// The pool the action draws on.
     pub pool: String,
-    /// The total.
+    /// The sum of the `breakdown` lines' credits; its `max` is what a reserve holds.
     pub credits: Cost,
     /// How the total was reached.
     pub breakdown: Vec<QuoteLine>,
@@ -184,7 +184,7 @@ impl Model {
         })
     }
 
-    /// The vendor id.
+    /// The top-level `id` of the model file, which errors, quotes and reports name the vendor by.
     pub fn id(&self) -> &str {
         &self.id
     }

@@ -10,7 +10,7 @@ use super::{Cost, Model, Params, PricingError, Quote};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnPlan {
-    /// Charged its quote.
+    /// Charged the action's list price, `quote.credits`.
     Charged,
     /// Never held or charged on this plan.
     Unlimited,
@@ -21,7 +21,7 @@ pub enum OnPlan {
 /// The price of one action on one plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlanQuote {
-    /// The plan id.
+    /// The `[[plans]]` id the action was priced on.
     pub plan: String,
     /// What the plan does with the action.
     pub on_plan: OnPlan,

@@ -7,7 +7,7 @@ use std::fmt::Write;
 /// How one case ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CaseOutcome {
-    /// It passed.
+    /// It passed: written as a `<testcase>` with no child element.
     Passed,
     /// It failed, with a one-line message.
     Failed(String),
@@ -15,7 +15,7 @@ pub enum CaseOutcome {
     Skipped(String),
 }
 
-/// One test case.
+/// One `<testcase>` of the report: one judged metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Case {
     /// The case's name (a metric).

@@ -53,7 +53,7 @@ impl Outcome {
         }
     }
 
-    /// The process exit code.
+    /// What the binary exits with: 0 for passed or unchecked, else the outcome's `EXIT_*` code.
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Violated => Outcome::EXIT_VIOLATION,

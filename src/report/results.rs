@@ -10,7 +10,7 @@ use crate::runner::RunResult;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}", file.display())]
 pub struct WriteError {
-    /// The file.
+    /// The result file (`summary.json`, a CSV) that could not be written.
     pub file: PathBuf,
     /// The operating system's reason.
     #[source]

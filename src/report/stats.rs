@@ -16,7 +16,7 @@ pub(crate) const MAX_SAMPLES: usize = 1000;
 pub struct Stat {
     /// Every sample, in the order measured.
     pub samples: Vec<f64>,
-    /// The median.
+    /// The middle sample, or the mean of the two middle ones for an even count.
     pub median: f64,
     /// The interval for the median: the `k`-th smallest and `k`-th largest samples, with
     /// the largest `k` whose coverage is at least [`CONFIDENCE`] (or 1).

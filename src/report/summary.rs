@@ -17,7 +17,7 @@ use crate::scenario::ScenarioError;
 pub struct Percentiles {
     /// How many samples (after coordinated-omission correction).
     pub count: u64,
-    /// Median.
+    /// Median, from the run's HDR histogram of the operation.
     pub p50: u64,
     /// 90th percentile.
     pub p90: u64,
@@ -25,7 +25,7 @@ pub struct Percentiles {
     pub p99: u64,
     /// 99.9th percentile.
     pub p999: u64,
-    /// Largest.
+    /// The slowest sample recorded.
     pub max: u64,
 }
 
@@ -58,7 +58,7 @@ pub struct BreachReport {
     pub threshold: String,
     /// The metric it bounds (its path in the summary).
     pub metric: String,
-    /// The limit set.
+    /// The number the scenario set for the threshold, in the metric's unit.
     pub limit: f64,
     /// What the run measured; `null` when it reported no such metric.
     pub observed: Option<f64>,
@@ -124,7 +124,7 @@ pub struct Summary {
 /// One persona's share of a run: the scenario's accounts that carry its label, summed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PersonaReport {
-    /// Its accounts.
+    /// How many of the scenario's accounts carry the persona's label.
     pub accounts: u64,
     /// The agents spending from them.
     pub agents: u64,
@@ -152,7 +152,7 @@ pub struct RunLabels {
     pub vendor: String,
     /// The ledger implementation (`actor`, or a flawed one).
     pub ledger: String,
-    /// The seed.
+    /// The scenario's seed, or the `--seed` override when one was given.
     pub seed: u64,
     /// Whether the run was deterministic (single thread, virtual time).
     pub deterministic: bool,

@@ -12,7 +12,7 @@ use crate::scenario::{Bound, ScenarioError, Thresholds};
 pub struct Breach {
     /// The threshold as the scenario wrote it (`reserve_p99_us`, `max.counts.insufficient`).
     pub threshold: String,
-    /// The metric it bounds.
+    /// The summary path the threshold bounds, such as `latency_by_op_us.reserve.p99`.
     pub metric: String,
     /// The direction of the limit.
     pub bound: Bound,

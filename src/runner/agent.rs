@@ -45,7 +45,6 @@ pub(super) struct AgentArgs {
     pub slot: usize,
 }
 
-/// The agent's state.
 pub(super) struct AgentState {
     ctx: Arc<RunContext>,
     steps: StepGen,

@@ -54,7 +54,7 @@ impl Default for Overrides {
 pub enum OutDir {
     /// `results/<scenario>-<seed>/`.
     Default,
-    /// This folder.
+    /// `--out DIR`: the result files go straight into this folder.
     At(PathBuf),
     /// Nowhere: nothing is written (tests and benchmarks that only read the result).
     Discard,
@@ -213,7 +213,6 @@ impl RunConfig {
 pub(crate) struct Invocation {
     /// The scenario file, as given.
     pub scenario: PathBuf,
-    /// The seed.
     pub seed: u64,
     /// The `--ledger` name.
     pub ledger: String,

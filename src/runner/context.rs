@@ -17,7 +17,7 @@ use super::watchdog::Watchdog;
 /// What the agents count. The report prints them by `name`, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Count {
-    /// Steps finished.
+    /// Steps taken to the end and recorded; the progress bar shows this count.
     Steps,
     /// Reserves answered `Reserved`.
     Reserved,
@@ -107,12 +107,10 @@ impl Count {
 pub(crate) struct Tally([u64; Count::ALL.len()]);
 
 impl Tally {
-    /// Adds one.
     pub(crate) fn bump(&mut self, count: Count) {
         self.add(count, 1);
     }
 
-    /// Adds `n`.
     pub(crate) fn add(&mut self, count: Count, n: u64) {
         self.0[count as usize] += n;
     }
@@ -155,7 +153,6 @@ impl Counters {
 
 /// Everything the agents of one run share.
 pub(super) struct RunContext {
-    /// The accounts.
     pub ledger: Arc<dyn Ledger>,
     /// The backend's crash hook, for the actor-crash fault; `None` where it has none.
     pub crash: Option<Arc<dyn Crashable>>,
@@ -176,9 +173,7 @@ pub(super) struct RunContext {
     pub think_ms: u64,
     /// Each account's starting pack grants, for the duplicate-grant fault.
     pub pack_grants: Vec<Vec<GrantRequest>>,
-    /// Latencies.
     pub latency: LatencyRecorder,
-    /// Outcomes.
     pub counters: Counters,
     /// Where step records go.
     pub records: UnboundedSender<Vec<StepRecord>>,

@@ -10,9 +10,9 @@ use hdrhistogram::Histogram;
 pub enum Op {
     /// Reserve, measured from the step's intended send time in open-loop runs.
     Reserve,
-    /// Commit.
+    /// Commit, timed from the call until the ledger answers.
     Commit,
-    /// Release.
+    /// Release, timed from the call until the ledger answers.
     Release,
 }
 

@@ -18,7 +18,6 @@ use super::time::{AccountGates, RunTime};
 
 /// Each account's terms and the packs it buys at the start, in account order.
 pub(super) struct Accounts {
-    /// The terms.
     pub specs: Vec<AccountSpec>,
     /// The starting pack grants.
     pub packs: Vec<Vec<GrantRequest>>,

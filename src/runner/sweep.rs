@@ -12,7 +12,7 @@ use std::time::Instant;
 use super::{RunConfig, RunError};
 use crate::check::Invariant;
 
-/// How to sweep.
+/// How a sweep spreads seeds over threads and when it stops; each run's setup is the `RunConfig`.
 #[derive(Clone, Copy, Debug)]
 pub struct SweepOptions {
     /// Worker threads, each running one seed at a time.
@@ -24,7 +24,7 @@ pub struct SweepOptions {
 /// One seed that failed: what it broke and how to replay it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FailedSeed {
-    /// The seed.
+    /// The seed whose run failed; `reproduce` is the command that runs it again.
     pub seed: u64,
     /// Violations per violated invariant.
     pub violated: BTreeMap<Invariant, u64>,
@@ -39,7 +39,8 @@ pub struct FailedSeed {
 /// What a sweep found.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SweepResult {
-    /// Seeds run to the end.
+    /// Seeds whose runs finished and were judged; fewer than asked when `stop_at_first`
+    /// ended the sweep early.
     pub seeds_run: u64,
     /// The failing seeds, in seed order.
     pub failed: Vec<FailedSeed>,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// that an editor can jump straight to the offending field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
-    /// The file.
+    /// The input file, as its path was given (relative paths stay relative).
     pub path: PathBuf,
     /// Line, from 1.
     pub line: usize,
@@ -47,7 +47,7 @@ pub enum ScenarioError {
     /// The file could not be read (or written, for a trace).
     #[error("{}: {what}", path.display())]
     Io {
-        /// The file.
+        /// The scenario, trace or economics file being read, or the trace being written.
         path: PathBuf,
         /// What was being done (`cannot read`).
         what: &'static str,
@@ -58,7 +58,7 @@ pub enum ScenarioError {
     /// A value in the file is wrong.
     #[error("{at}: {}{message}", field_prefix(.field.as_deref()))]
     Invalid {
-        /// Where.
+        /// The file, line and column of the offending value.
         at: Location,
         /// The field, as written in the file (`weight`), when one is to blame.
         field: Option<String>,
@@ -69,7 +69,7 @@ pub enum ScenarioError {
     /// trace from a run that is bounded by time rather than by steps).
     #[error("{}: {message}", path.display())]
     Unsupported {
-        /// The scenario.
+        /// The scenario file, as its path was given.
         path: PathBuf,
         /// Why, and what to change.
         message: String,
@@ -87,7 +87,6 @@ fn field_prefix(field: Option<&str>) -> String {
 pub(crate) struct SourceText<'a> {
     /// The file, as given (relative paths stay relative in messages).
     pub path: &'a Path,
-    /// Its text.
     pub text: &'a str,
 }
 

@@ -29,6 +29,6 @@ pub struct AccountSetup {
 pub struct AgentSetup {
     /// Dense from 0.
     pub id: AgentId,
-    /// The account it spends from.
+    /// The account it reserves from: each `[[accounts]]` account has `agents` agents of its own.
     pub account: AccountId,
 }

@@ -20,16 +20,16 @@ pub struct Step {
     pub index: u64,
     /// The agent taking the step.
     pub agent: AgentId,
-    /// The account it spends from.
+    /// The agent's account, which the step reserves from; an account's agents share it.
     pub account: AccountId,
     /// When the step is due, in microseconds from the start of the run on the run's clock
     /// (real when paced, virtual otherwise): set for open arrival, and for a run bounded by
     /// months, whose steps are spread over them. Paced latency is measured from here.
     /// `None` when the agent takes the step as soon as it is ready.
     pub send_at_us: Option<u64>,
-    /// The action id.
+    /// The vendor action id, from the workload entry the step was drawn from (or a trace row).
     pub action: Arc<str>,
-    /// Its parameters.
+    /// The action's parameters, shared with that workload entry.
     pub params: Arc<Params>,
     /// Whether the generation fails (the hold must then be released, never charged).
     pub fails: bool,

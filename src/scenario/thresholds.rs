@@ -28,7 +28,7 @@ pub struct Threshold {
     pub metric: String,
     /// The direction of the limit.
     pub bound: Bound,
-    /// The limit.
+    /// The number the metric is compared with, in the metric's own unit.
     pub limit: f64,
     /// Where it was written, for the error when the metric does not exist.
     pub at: Location,
@@ -69,11 +69,11 @@ pub enum ShorthandValue {
 pub struct Shorthand {
     /// The key in `[thresholds]`.
     pub written: &'static str,
-    /// Its direction.
+    /// Whether the shorthand sets an upper (`max.`) or a lower (`min.`) limit.
     pub bound: Bound,
-    /// The metric it bounds.
+    /// The dotted summary path it stands for, such as `latency_by_op_us.reserve.p99`.
     pub metric: &'static str,
-    /// Its values.
+    /// What numbers the key accepts, checked when the scenario is loaded.
     pub value: ShorthandValue,
 }
 

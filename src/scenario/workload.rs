@@ -7,9 +7,9 @@ use crate::pricing::{CostSampler, Params};
 /// One weighted choice of the mix.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadEntry {
-    /// The action id.
+    /// The vendor action id the entry's `action` key names.
     pub action: Arc<str>,
-    /// Its parameters.
+    /// The action's parameters, shared by every step drawn from this entry.
     pub params: Arc<Params>,
     /// Relative weight, at least 1.
     pub weight: u64,

@@ -46,7 +46,6 @@ struct Attempt {
     committed: bool,
 }
 
-/// One account's run.
 struct AccountRun<'p> {
     plan: &'p CellPlan,
     account: AccountId,

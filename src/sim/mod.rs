@@ -72,7 +72,8 @@ pub struct SimResult {
     pub steps: u64,
     /// Wall-clock time of the simulation, for throughput; not part of any report.
     pub elapsed: Duration,
-    /// Threads used.
+    /// Threads the accounts were spread over: `--threads`, or every core; at most one per
+    /// account.
     pub threads: usize,
 }
 

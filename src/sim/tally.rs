@@ -11,7 +11,7 @@ pub(crate) const CLASS_ADDON: usize = 1;
 /// Lot class of the model's first pack; pack `i` is `CLASS_PACKS + i`.
 pub(crate) const CLASS_PACKS: usize = 2;
 
-/// The outcomes of steps.
+/// What became of steps, summed over a cell's accounts for a month, a usage line or the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StepCounts {
     /// Items the user got: charged, free, or unlimited on the plan.
@@ -49,7 +49,7 @@ impl StepCounts {
 /// One calendar month of a cell, in the offer's main pool.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MonthTally {
-    /// Credits granted.
+    /// Credits granted in the month, summed over the cell's accounts.
     pub granted: Credits,
     /// Credits charged.
     pub consumed: Credits,
@@ -59,7 +59,7 @@ pub struct MonthTally {
     pub expired_by_class: Vec<Credits>,
     /// Packs bought in the month (at the start and by top-up), by the model's pack index.
     pub purchases: Vec<u64>,
-    /// Step outcomes.
+    /// Outcomes of the month's steps, summed over the cell's accounts.
     pub steps: StepCounts,
 }
 
@@ -68,14 +68,14 @@ pub struct MonthTally {
 pub struct LineTally {
     /// Step outcomes of the line.
     pub steps: StepCounts,
-    /// Credits charged for it.
+    /// Credits charged for the line's steps, summed over the cell's accounts.
     pub credits: Credits,
 }
 
 /// One pool of a cell over the whole run; `remaining` and `held` as the run ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PoolTally {
-    /// Credits granted.
+    /// Credits granted to the pool over the run, summed over the cell's accounts.
     pub granted: Credits,
     /// Credits charged.
     pub consumed: Credits,
@@ -90,7 +90,7 @@ pub struct PoolTally {
 /// Everything counted for one cell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CellTally {
-    /// Accounts simulated.
+    /// How many accounts the cell ran; the report's per-account means divide by it.
     pub accounts: u64,
     /// Per calendar month.
     pub months: Vec<MonthTally>,

@@ -15,7 +15,6 @@ use crate::fastmap::FastMap;
 use crate::ledger::events::Rejection;
 use crate::ledger::terms::{Credits, DrawList, Key, LotId, LotSource, Name, TimeMs};
 
-/// One key's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct KeyRecord {
     /// The seq of the event that created the record; tells a reused key's records apart.
@@ -54,7 +53,6 @@ pub(crate) enum RecordKind {
         expires_at_ms: Option<TimeMs>,
         /// The request's priority.
         priority: u8,
-        /// The lot created.
         lot: LotId,
     },
 }
@@ -62,7 +60,6 @@ pub(crate) enum RecordKind {
 /// Credits held for one key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Hold {
-    /// The pool drawn on.
     pub pool: PoolId,
     /// The action paid for, for duplicate detection.
     pub action: Name,
@@ -81,20 +78,15 @@ pub(crate) struct Hold {
 pub(crate) enum HoldState {
     /// Not closed yet.
     Open,
-    /// Committed at `at_ms`.
     Committed {
-        /// Credits charged.
         charged: Credits,
-        /// Credits returned.
         returned: Credits,
-        /// When.
         at_ms: TimeMs,
     },
     /// Released by the caller at `at_ms`.
     Released {
-        /// Credits returned.
+        /// The whole hold, back in its lots.
         returned: Credits,
-        /// When.
         at_ms: TimeMs,
     },
     /// Released by the account when its ttl passed.

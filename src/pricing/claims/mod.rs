@@ -44,7 +44,7 @@ pub struct Finding {
     pub document_credits: Option<Cost>,
     /// The model's number as credits (or items), where it is one.
     pub model_credits: Option<Cost>,
-    /// The verdict.
+    /// What was found; `ClaimResult::new` reports a hold on a claim with a `reading` as `Assumed`.
     pub verdict: ClaimStatus,
 }
 
@@ -75,10 +75,10 @@ impl Finding {
     }
 }
 
-/// One claim, checked.
+/// One claim labelled with what checking it found: one row of `creditsim audit`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClaimResult {
-    /// The vendor.
+    /// The model's `id`, from the top-level key of its file.
     pub vendor: String,
     /// The claim's stable id.
     pub id: String,
@@ -102,7 +102,7 @@ pub struct ClaimResult {
     pub document_credits: Option<Cost>,
     /// The model's number as credits (or items, for `fits`), where it is one.
     pub model_credits: Option<Cost>,
-    /// The verdict.
+    /// The finding's verdict, except that a claim with a `reading` that holds is `Assumed`.
     pub verdict: ClaimStatus,
     /// `verdict == Holds`, for consumers that want a flag.
     pub holds: bool,

@@ -124,7 +124,7 @@ pub enum Match {
     expecting = "expected a whole number, { min = N, max = N }, or a string"
 )]
 pub enum DocValue {
-    /// A number.
+    /// Whole credits or a `{ min, max }` range, compared with the model's number.
     Amount(Amount),
     /// Words: a decimal price.
     Text(String),
@@ -137,7 +137,7 @@ pub enum DocValue {
     expecting = "expected a line number, or a list of line numbers"
 )]
 pub enum Lines {
-    /// One line.
+    /// A single line, `line = 92`.
     One(u32),
     /// Several lines.
     Many(Vec<u32>),
@@ -159,9 +159,9 @@ impl fmt::Display for Lines {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
-    /// The action.
+    /// The `[[actions]]` id to price.
     pub action: String,
-    /// Its parameters.
+    /// The action's parameter values by name, as `PARAM=VALUE` would give them.
     #[serde(default)]
     pub params: BTreeMap<String, Scalar>,
     /// How many times.
@@ -224,10 +224,10 @@ pub struct Claim {
     /// How the numbers are compared.
     #[serde(default, rename = "match")]
     pub compare: Match,
-    /// The action.
+    /// The action id that `quote`, `per`, `fits` and the one-action rules price or run.
     #[serde(default)]
     pub action: Option<String>,
-    /// Its parameters.
+    /// The parameter values `action` is priced with, by name.
     #[serde(default)]
     pub params: BTreeMap<String, Scalar>,
     /// `quote`: how many times.
@@ -242,7 +242,8 @@ pub struct Claim {
     /// `fits`: the budgets and their figures.
     #[serde(default)]
     pub budgets: Vec<Budget>,
-    /// The plan.
+    /// The plan id of allowance, `addon-units`, `not-entitled`, `refused-until-reset` and
+    /// `warns` claims.
     #[serde(default)]
     pub plan: Option<String>,
     /// `unlimited`, `requires-plan`: the plans it applies to.
@@ -251,10 +252,10 @@ pub struct Claim {
     /// `unlimited`, `not-entitled`: the plans it does not apply to, checked for the contrast.
     #[serde(default)]
     pub others: Vec<String>,
-    /// The pack.
+    /// The pack id of `unit-price`, `best-value`, `addon-units`, `shared` and `warns` claims.
     #[serde(default)]
     pub pack: Option<String>,
-    /// The packs.
+    /// The pack ids of `never-expires`, `immediate`, `expires` and `requires-plan` claims.
     #[serde(default)]
     pub packs: Vec<String>,
     /// `per`: the number parameter the rate multiplies.

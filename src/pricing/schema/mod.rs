@@ -107,7 +107,7 @@ impl fmt::Display for LowBalance {
 pub enum Scalar {
     /// A whole number.
     Int(u64),
-    /// A word.
+    /// Any other value, as written (`quality = "pro"`).
     Str(String),
 }
 
@@ -130,11 +130,11 @@ impl fmt::Display for Scalar {
 pub enum Amount {
     /// Exactly this many credits.
     Fixed(u64),
-    /// Somewhere in this range.
+    /// A variable cost, `{ min = N, max = N }`: the actual amount is known only after generation.
     Range {
-        /// The least.
+        /// The fewest credits it can cost.
         min: u64,
-        /// The most.
+        /// The most credits it can cost, which a reserve holds.
         max: u64,
     },
 }
@@ -232,9 +232,9 @@ impl StepParam {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecipeStep {
-    /// The action id.
+    /// The id of the `[[actions]]` entry this step runs.
     pub action: String,
-    /// Its parameters.
+    /// The step action's parameters by name, each fixed or taken from the recipe's own.
     #[serde(default)]
     pub params: BTreeMap<String, StepParam>,
 }
@@ -249,7 +249,7 @@ pub struct Action {
     pub id: String,
     /// What the action is, in the document's words.
     pub description: String,
-    /// The pool it draws on.
+    /// The `[[pools]]` id its cost is held and charged from; `credits` when absent.
     #[serde(default = "default_pool")]
     pub pool: String,
     /// Its parameters by name.
@@ -303,7 +303,7 @@ pub enum Refresh {
     Upfront,
 }
 
-/// A subscription plan.
+/// One `[[plans]]` entry: a subscription, with its allowance, billing period and price.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
@@ -321,7 +321,7 @@ pub struct Plan {
     /// Whether the allowance is per seat.
     #[serde(default)]
     pub per_seat: bool,
-    /// The billing period.
+    /// How often the plan is billed; `refresh` says when the allowance is granted.
     pub period: Period,
     /// When the allowance is granted.
     pub refresh: Refresh,
@@ -443,7 +443,7 @@ impl fmt::Display for Price {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackTerms {
-    /// The pack id.
+    /// The `[[packs]]` id that purchases name, unique within the file.
     pub id: String,
     /// The document's name for it.
     pub name: String,

@@ -18,7 +18,7 @@ pub(crate) const BENCH_KIND: &str = "creditsim-bench";
 /// A result, ready to compare.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
-    /// Its measures.
+    /// Its metrics by name, with unit, direction and samples.
     pub measures: Measures,
     /// What produced it, for the reader: a bench report's provenance, or a result's
     /// top-level labels (scenario, vendor, ledger, ...).
@@ -31,7 +31,7 @@ pub enum LoadError {
     /// It could not be read.
     #[error("{}: cannot read it", path.display())]
     Io {
-        /// The file.
+        /// The result file as its path was given.
         path: PathBuf,
         /// The operating system's reason.
         #[source]
@@ -40,7 +40,7 @@ pub enum LoadError {
     /// It is not JSON, or not a result.
     #[error("{}: {message}", path.display())]
     Invalid {
-        /// The file.
+        /// The result file as its path was given.
         path: PathBuf,
         /// Where and what (line and column for a syntax error).
         message: String,

@@ -31,7 +31,7 @@ pub use rules::{Pattern, PatternError, Rules};
 pub struct Measure {
     /// Its unit (`cycles/s`, `instructions`); empty when the result does not say.
     pub unit: String,
-    /// Which way is better.
+    /// The result's own direction; a user's direction for the metric overrides it.
     pub better: Better,
     /// What was measured (sizes, scenario, build profile): two measures of different
     /// workloads are not compared. Empty when the result does not say.
@@ -99,25 +99,25 @@ impl Verdict {
 pub struct Row {
     /// The metric's name.
     pub metric: String,
-    /// Its unit.
+    /// The current result's unit for the metric.
     pub unit: String,
-    /// Which way is better.
+    /// The direction judged by: the user's for this metric, else the current result's.
     pub better: Better,
     /// The baseline's median.
     pub baseline: f64,
-    /// The current median.
+    /// The current result's median.
     pub current: f64,
     /// The baseline's interval for its median.
     pub baseline_ci: [f64; 2],
-    /// The current interval.
+    /// The current result's interval for its median, `[ci_low, ci_high]`.
     pub current_ci: [f64; 2],
     /// Current divided by baseline (`None` when the baseline is 0).
     pub ratio: Option<f64>,
     /// The change in % of the baseline (`None` when the baseline is 0).
     pub change_pct: Option<f64>,
-    /// The tolerance applied, in %.
+    /// The tolerance in %: the user's for this metric, else the result's own, else the default.
     pub tolerance_pct: f64,
-    /// The verdict.
+    /// Regressed, improved, within noise, changed, noisy or incomparable; `why` says why.
     pub verdict: Verdict,
     /// Why, in a few words.
     pub why: String,

@@ -37,11 +37,11 @@ pub struct PatternError {
     pub given: String,
     /// What the value should be.
     pub expected: &'static str,
-    /// A correct example.
+    /// A valid argument, such as `latency_*=50`, shown in the message.
     pub example: &'static str,
 }
 
-/// The rules of one comparison.
+/// The tolerances, directions, gates and noise limit that one comparison judges by.
 #[derive(Clone, Debug)]
 pub struct Rules {
     /// Tolerances in %, by pattern; the last pattern that matches wins.

@@ -9,9 +9,9 @@ use super::{EconomicsReport, Mean};
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {message}", path.display())]
 pub struct EconomicsWriteError {
-    /// The file.
+    /// The output folder joined with `economics.json`, `months.csv` or `report.html`.
     pub path: PathBuf,
-    /// Why.
+    /// The serializer's or the operating system's reason.
     pub message: String,
 }
 
@@ -55,7 +55,6 @@ fn cell(m: Mean) -> String {
     }
 }
 
-/// `months.csv` as text.
 pub(super) fn months_csv(report: &EconomicsReport) -> Result<String, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer

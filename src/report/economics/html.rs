@@ -13,7 +13,6 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;p
 text-align:right}th:first-child,td:first-child{text-align:left}.ok{color:#176117}.bad{color:#a01010}\
 .note{color:#666}h2{margin-top:2em;border-bottom:1px solid #ddd}";
 
-/// The whole page.
 pub(super) fn page(report: &EconomicsReport) -> String {
     let mut out = String::new();
     let title = escape(&report.scenario);

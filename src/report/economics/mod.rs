@@ -112,11 +112,11 @@ pub struct MonthReport {
     pub spend_cents: Option<f64>,
     /// Credits granted, consumed and expired in the main pool.
     pub granted: Mean,
-    /// Credits consumed.
+    /// Credits charged for generations in the main pool.
     pub consumed: Mean,
-    /// Credits expired.
+    /// Credits of the main pool that expired unused (breakage).
     pub expired: Mean,
-    /// Blocked steps.
+    /// Steps refused in the month: too few credits, or not entitled.
     pub blocked: Mean,
     /// Packs bought (at the start and by top-up).
     pub purchases: Mean,
@@ -129,7 +129,7 @@ pub struct Totals {
     pub spend_cents: Option<u128>,
     /// Credits of the main pool.
     pub credits: BTreeMap<&'static str, u64>,
-    /// Step outcomes.
+    /// Step outcomes summed over the accounts.
     pub steps: crate::sim::tally::StepCounts,
     /// Packs bought, by id.
     pub purchases: BTreeMap<String, u64>,
@@ -148,13 +148,13 @@ pub struct PersonaReport {
     pub plan: Option<String>,
     /// Seats per account.
     pub seats: u32,
-    /// Accounts simulated.
+    /// How many accounts ran the persona under this offer.
     pub accounts: u64,
     /// The offer's currency; `null` when unknown.
     pub currency: Option<String>,
     /// Spend per account over the run, rounded to the cent; `null` when a price is unknown.
     pub spend_cents: Option<u128>,
-    /// Spend per account per month.
+    /// `spend_cents` divided by the months simulated, unrounded; `null` when a price is unknown.
     pub spend_cents_per_month: Option<f64>,
     /// What had no price (`plan pro`, `pack x`).
     pub spend_unknown: Vec<String>,
@@ -185,11 +185,11 @@ pub struct PersonaReport {
 pub struct RankedOffer {
     /// 1 for the cheapest.
     pub rank: u32,
-    /// The offer.
+    /// The `[[offers]]` id.
     pub offer: String,
-    /// Its vendor.
+    /// The offer's vendor model id.
     pub vendor: String,
-    /// Its currency.
+    /// The vendor model's currency; `null` when the model gives none.
     pub currency: Option<String>,
     /// Spend per account; `null` when unknown (ranked last).
     pub spend_cents: Option<u128>,
@@ -209,7 +209,7 @@ pub struct RankedOffer {
 /// cheapest first.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ranking {
-    /// The persona.
+    /// The `[[personas]]` id the offers are ranked for.
     pub persona: String,
     /// The offers, by spend per account (unknown last), then blocked steps.
     pub offers: Vec<RankedOffer>,
@@ -219,7 +219,7 @@ pub struct Ranking {
     pub currencies_differ: bool,
 }
 
-/// The whole report.
+/// Everything an economics run found, as written to `economics.json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EconomicsReport {
     /// The scenario's name.
@@ -236,13 +236,13 @@ pub struct EconomicsReport {
     pub months: u32,
     /// The top-level vendor's currency.
     pub currency: Option<String>,
-    /// The seed.
+    /// The scenario's `seed`, or `--seed` when given; every account's randomness derives from it.
     pub seed: u64,
     /// The accounts' anchor, `YYYY-MM-DD`.
     pub start: String,
     /// Account-runs (accounts × offers).
     pub accounts: u64,
-    /// Steps drawn.
+    /// Steps drawn over every account-run: done, failed, blocked or unserved.
     pub steps: u64,
     /// A deliberate flaw the run was asked to have, if any.
     pub flaw: Option<String>,

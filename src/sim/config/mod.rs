@@ -127,7 +127,7 @@ pub struct EconomicsConfig {
     pub compares_offers: bool,
     /// Each persona under each offer it is simulated with, in persona then offer order.
     pub cells: Vec<Cell>,
-    /// The intents, for the report.
+    /// The scenario's `[[intents]]` entries, each with its id and description.
     pub intents: Vec<Intent>,
     /// Threads to spread accounts over; the result does not depend on it.
     pub threads: usize,
@@ -194,7 +194,7 @@ pub struct Offer {
 /// A top-up policy: which pack to buy, and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topup {
-    /// The pack bought.
+    /// The id of the pack the policy buys when it fires.
     pub pack: String,
     /// The pool the pack fills, whose balance the policy watches.
     pub pool: Name,
@@ -256,7 +256,7 @@ impl std::str::FromStr for Flaw {
 /// A named intent, for the report.
 #[derive(Clone, Debug)]
 pub struct Intent {
-    /// Its id.
+    /// The `[[intents]]` entry's id, which usage lines name as `intent <id>`.
     pub id: String,
     /// What it is, in words.
     pub description: Option<String>,
@@ -287,13 +287,13 @@ pub enum Line {
 /// An action with its quote, ready to reserve.
 #[derive(Clone, Debug)]
 pub struct Served {
-    /// The action.
+    /// The vendor action that serves the usage line.
     pub action: Name,
     /// Its parameters as `k=v;k=v`, for step records.
     pub params: SmolStr,
-    /// The pool it draws on.
+    /// The pool the action's quote draws on, which the reserve holds from.
     pub pool: Name,
-    /// Its quoted cost.
+    /// The action's quoted cost range; a reserve holds its `max`.
     pub cost: Cost,
     /// How the actual cost of a variable cost is drawn.
     pub sampler: CostSampler,
@@ -306,7 +306,7 @@ pub struct EconomicsOverrides {
     pub seed: Option<u64>,
     /// Threads to use; `None` uses every core.
     pub threads: Option<usize>,
-    /// A deliberate flaw.
+    /// `--flaw`: a deliberate engine flaw, to show that the checks catch it.
     pub flaw: Option<Flaw>,
     /// Simulate at most this many accounts per persona, for a quick look.
     pub max_accounts: Option<u32>,
@@ -320,9 +320,9 @@ pub enum EconomicsOut {
     /// `results/<scenario>-<seed>/`.
     #[default]
     Default,
-    /// This directory.
+    /// `--out DIR`: the result files go straight into this directory.
     At(PathBuf),
-    /// Nowhere.
+    /// Nowhere: nothing is written (the benchmarks, which read only the result).
     Discard,
 }
 
