@@ -68,9 +68,9 @@ fn run(model: &Model, claim: &Claim) -> Result<Finding, String> {
 /// How many claims ended with each verdict.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
-    /// Claims that hold.
+    /// Claims whose figure or rule the model reproduces as the document states it.
     pub holds: usize,
-    /// Claims that fail.
+    /// Claims the model contradicts: each one is a model bug, and `audit` exits 1.
     pub fails: usize,
     /// The model's readings where the document is silent or ambiguous.
     pub assumed: usize,

@@ -65,7 +65,7 @@ impl LedgerKind {
         LedgerKind::ALL.iter().chain(LedgerKind::DATABASE.iter())
     }
 
-    /// The `--ledger` name.
+    /// The name `--ledger` takes and `summary.json` records as `backend`.
     pub fn name(self) -> &'static str {
         LedgerKind::every()
             .find(|(_, kind)| *kind == self)

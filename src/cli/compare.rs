@@ -31,7 +31,8 @@ Examples:
   creditsim compare base/economics.json new/economics.json --better 'breakage*=lower' --junit c.xml"
 )]
 pub struct Args {
-    /// The baseline result.
+    /// The result judged against: a summary.json, economics.json or bench JSON, usually a
+    /// stored baseline.
     pub baseline: PathBuf,
     /// The result to judge against it.
     pub current: PathBuf,

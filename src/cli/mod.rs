@@ -41,7 +41,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// One variant per subcommand; clap takes each `--help` from the variant's doc.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the vendor models: pools, plans, packs and actions.

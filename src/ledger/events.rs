@@ -146,7 +146,7 @@ pub enum EventKind {
         /// Credits lost: what the lot still held, or what a hold returned to it after its expiry.
         credits: Credits,
     },
-    /// A pool's available balance fell below a low-balance threshold.
+    /// A pool's available balance fell from above a low-balance threshold to at or below it.
     Warning {
         /// The pool whose available balance fell.
         pool: Name,

@@ -26,7 +26,7 @@ use ddmin::Budget;
 use probe::Probe;
 use reduce::Failing;
 
-/// How to shrink.
+/// What `creditsim shrink` was asked for: which invariant to keep broken and the budget.
 #[derive(Clone, Copy, Debug)]
 pub struct ShrinkOptions {
     /// The invariant to keep broken; by default the one broken first in the run.
@@ -47,7 +47,7 @@ impl Default for ShrinkOptions {
 /// How big a failing run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Size {
-    /// Steps taken.
+    /// Steps the agents took (rows of the trace, for the reproducer).
     pub steps: u64,
     /// Agents that take at least one step.
     pub agents: u64,
@@ -64,7 +64,7 @@ pub struct Shrunk {
     pub invariant: Invariant,
     /// The run as it was.
     pub original: Size,
-    /// The reproducer.
+    /// The reproducer's size, to print beside `original`.
     pub reduced: Size,
     /// Candidate runs tried.
     pub runs: u64,
@@ -76,7 +76,7 @@ pub struct Shrunk {
     pub scenario_file: PathBuf,
     /// The reproducer's trace.
     pub trace_file: PathBuf,
-    /// The command that replays it.
+    /// A `creditsim run` command line that replays the reproducer deterministically.
     pub replay: String,
     /// The account of the reproducer's first violation of `invariant`.
     pub account: AccountId,
@@ -109,7 +109,7 @@ pub enum ShrinkError {
     /// A reproducer file could not be written.
     #[error("cannot write {}", file.display())]
     Write {
-        /// The file.
+        /// The reproducer file being written, under the results folder's `shrunk/`.
         file: PathBuf,
         /// The operating system's reason.
         #[source]

@@ -15,7 +15,7 @@ use crate::scenario::{AccountSetup, Arrival, ClockMode, Scenario, trace};
 use super::ShrinkError;
 use super::reduce::Failing;
 
-/// The files written.
+/// The reproducer's two files, for the confirming run and the printed commands.
 pub(super) struct Written {
     pub scenario_file: PathBuf,
     pub trace_file: PathBuf,

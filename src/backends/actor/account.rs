@@ -57,7 +57,7 @@ pub(super) enum AccountMsg {
 /// What an account actor is started with. Cloned by the supervisor to restart it.
 #[derive(Clone)]
 pub(super) struct AccountArgs {
-    /// The account.
+    /// The account id: the index of its spec, and what its events carry.
     pub account: AccountId,
     /// The account's terms.
     pub spec: AccountSpec,

@@ -67,7 +67,6 @@ pub(super) struct SupervisorArgs {
     pub refs: Arc<AccountRefs>,
 }
 
-/// The supervisor's state.
 pub(super) struct SupervisorState {
     /// Arguments to restart each account with.
     accounts: Vec<AccountArgs>,

@@ -199,7 +199,7 @@ fn priority(row: &Row) -> Result<u8, BadReply> {
 pub(super) struct Reply<'r> {
     /// The events the call appended, in seq order.
     pub events: Vec<Event>,
-    /// The outcome row.
+    /// The call's last row, which carries the outcome instead of an event.
     outcome: Fields<'r>,
 }
 
@@ -222,7 +222,6 @@ impl<'r> Reply<'r> {
         Ok(self.outcome.text("reason")?.unwrap_or(""))
     }
 
-    /// The outcome of a reserve.
     pub(super) fn reserve(&self) -> Result<ReserveOutcome, BadReply> {
         let o = &self.outcome;
         Ok(match self.reason()? {
@@ -241,7 +240,6 @@ impl<'r> Reply<'r> {
         })
     }
 
-    /// The outcome of a commit.
     pub(super) fn commit(&self) -> Result<CommitOutcome, BadReply> {
         let o = &self.outcome;
         Ok(match self.reason()? {
@@ -262,7 +260,6 @@ impl<'r> Reply<'r> {
         })
     }
 
-    /// The outcome of a release.
     pub(super) fn release(&self) -> Result<ReleaseOutcome, BadReply> {
         Ok(match self.reason()? {
             "released" => ReleaseOutcome::Released {
@@ -276,7 +273,6 @@ impl<'r> Reply<'r> {
         })
     }
 
-    /// The outcome of a grant.
     pub(super) fn grant(&self) -> Result<GrantOutcome, BadReply> {
         Ok(match self.reason()? {
             "granted" => GrantOutcome::Granted {

@@ -74,7 +74,6 @@ pub(super) fn build(
         offers: offers.into_iter().map(|o| o.offer).collect(),
         compares_offers: raw.offers.is_some(),
         cells,
-        intents: intents.iter().map(IntentDef::intent).collect(),
         threads: overrides.threads.unwrap_or(0),
         flaw: overrides.flaw,
         max_accounts: overrides.max_accounts,

@@ -37,6 +37,8 @@ pub(super) struct RawPrices {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawIntent {
     pub id: Spanned<String>,
+    /// Accepted so that a file can say what an intent is; read by people, not the engine.
+    #[allow(dead_code)]
     pub description: Option<Spanned<String>>,
     pub vendors: Option<BTreeMap<String, Spanned<RawAction>>>,
 }

@@ -31,7 +31,7 @@
 //! # Optional: usage stated once and served by each vendor in its own terms.
 //! [[intents]]
 //! id = "short-video"                 # example
-//! description = "a 5-second video"   # default: none
+//! description = "a 5-second video"   # default: none; for people reading the file
 //! vendors.aistudios = { action = "video", params = { seconds = 5 } }   # example
 //! vendors.videodraft = { action = "video", params = { model = "kling-v2.1" } }
 //! # a vendor without an entry cannot serve the intent, and the report says so
@@ -127,8 +127,6 @@ pub struct EconomicsConfig {
     pub compares_offers: bool,
     /// Each persona under each offer it is simulated with, in persona then offer order.
     pub cells: Vec<Cell>,
-    /// The scenario's `[[intents]]` entries, each with its id and description.
-    pub intents: Vec<Intent>,
     /// Threads to spread accounts over; the result does not depend on it.
     pub threads: usize,
     /// A deliberate flaw in the engine, to show that the checks catch it.
@@ -251,15 +249,6 @@ impl std::str::FromStr for Flaw {
                 )
             })
     }
-}
-
-/// A named intent, for the report.
-#[derive(Clone, Debug)]
-pub struct Intent {
-    /// The `[[intents]]` entry's id, which usage lines name as `intent <id>`.
-    pub id: String,
-    /// What it is, in words.
-    pub description: Option<String>,
 }
 
 /// One persona simulated under one offer.

@@ -33,7 +33,6 @@ enum Want {
 /// An intent with its per-vendor actions.
 pub(super) struct IntentDef {
     id: String,
-    description: Option<String>,
     vendors: BTreeMap<String, IntentAction>,
     span: Range<usize>,
 }
@@ -42,15 +41,6 @@ struct IntentAction {
     action: String,
     params: Params,
     span: Range<usize>,
-}
-
-impl IntentDef {
-    pub(super) fn intent(&self) -> Intent {
-        Intent {
-            id: self.id.clone(),
-            description: self.description.clone(),
-        }
-    }
 }
 
 pub(super) fn intents(
@@ -77,7 +67,6 @@ pub(super) fn intents(
         }
         intents.push(IntentDef {
             id: intent_id,
-            description: raw.description.as_ref().map(|d| d.get_ref().clone()),
             vendors,
             span: entry.span(),
         });
