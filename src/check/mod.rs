@@ -148,9 +148,26 @@ impl Checker {
     }
 
     /// Judges one account's grants and renewals against `terms`.
-    pub(crate) fn with_terms(mut self, account: AccountId, terms: &AccountTerms) -> Self {
+    pub(crate) fn with_terms(self, account: AccountId, terms: &AccountTerms) -> Self {
+        self.judged_by(account, Terms::new(terms))
+    }
+
+    /// Judges one account's grants and renewals against `terms`, as [`Checker::with_terms`]
+    /// does, except the grants whose key starts with `purchase_prefix`: purchases made
+    /// during the run, which the caller audits against its own rules.
+    pub(crate) fn with_terms_and_purchases(
+        self,
+        account: AccountId,
+        terms: &AccountTerms,
+        purchase_prefix: &'static str,
+    ) -> Self {
+        let judged = Terms::new(terms).with_purchases_under(purchase_prefix);
+        self.judged_by(account, judged)
+    }
+
+    fn judged_by(mut self, account: AccountId, terms: Terms) -> Self {
         let state = self.accounts.entry(account).or_default();
-        state.terms = Some(Box::new(Terms::new(terms)));
+        state.terms = Some(Box::new(terms));
         self.terms_given = true;
         self
     }

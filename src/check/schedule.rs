@@ -77,6 +77,9 @@ pub(super) struct Terms {
     recurring: Vec<Recurring>,
     /// The setup's grants by key.
     starting: FastMap<Key, GrantRequest>,
+    /// Grants under this key prefix are purchases made during the run, which the caller
+    /// audits against its own purchase rules (economics' top-ups, I12).
+    purchase_prefix: Option<&'static str>,
 }
 
 /// A renewal that was due and not granted.
@@ -105,7 +108,14 @@ impl Terms {
             anchor_ms,
             recurring,
             starting,
+            purchase_prefix: None,
         }
+    }
+
+    /// Leaves the grants whose key starts with `prefix` to the caller's own purchase audit.
+    pub(super) fn with_purchases_under(mut self, prefix: &'static str) -> Terms {
+        self.purchase_prefix = Some(prefix);
+        self
     }
 
     /// Renewals due before `at_ms` that were not granted, each reported once: called before
@@ -134,6 +144,12 @@ impl Terms {
     pub(super) fn explain(&mut self, grant: GrantView<'_>) -> Result<(), Unexplained> {
         if let Some(rest) = grant.key.strip_prefix(RENEW_PREFIX) {
             return self.renewal(rest, grant);
+        }
+        if self
+            .purchase_prefix
+            .is_some_and(|prefix| grant.key.starts_with(prefix))
+        {
+            return Ok(());
         }
         let Some(listed) = self.starting.get(grant.key) else {
             return Err(Unexplained {

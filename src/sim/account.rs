@@ -5,8 +5,8 @@
 use crate::accounts::{Purchase, pack_grant};
 use crate::check::{StepRecord, Told};
 use crate::ledger::{
-    AccountId, Book, CommitRequest, Credits, Event, EventKind, Key, LotSource, ReleaseRequest,
-    ReserveOutcome, ReserveRequest, TimeMs,
+    AccountId, Book, CommitRequest, Credits, Event, EventKind, GrantRequest, Key, LotSource,
+    ReleaseRequest, ReserveOutcome, ReserveRequest, TimeMs,
 };
 
 use super::audit::topups::TOPUP_KEY_PREFIX;
@@ -74,8 +74,13 @@ pub(super) fn simulate(
     let mut run = AccountRun {
         plan,
         account,
-        book: Book::new(account, plan.spec.clone()),
-        audit: AccountAudit::new(account, plan.topup.as_ref(), &plan.month_starts),
+        book: Book::new(account, plan.terms.spec.clone()),
+        audit: AccountAudit::new(
+            account,
+            &plan.terms,
+            plan.topup.as_ref(),
+            &plan.month_starts,
+        ),
         policy: Policy::new(plan.topup.as_ref(), plan.flaw == Some(Flaw::TopupLoop)),
         lot_class: Vec::new(),
         pack_class: 0,
@@ -102,9 +107,9 @@ pub(super) fn simulate(
 
 impl AccountRun<'_> {
     fn buy_start_packs(&mut self, scratch: &mut Scratch, tally: &mut CellTally) {
-        for (i, &pack) in self.plan.start_packs.iter().enumerate() {
-            let key = format!("start:{i}");
-            self.grant_pack(pack, key, self.plan.month_starts[0], scratch, tally);
+        let plan = self.plan;
+        for (&pack, grant) in plan.start_packs.iter().zip(&plan.terms.grants) {
+            self.apply_pack(pack, grant, plan.month_starts[0], scratch, tally);
             tally.start_packs[pack] += 1;
         }
     }
@@ -295,8 +300,20 @@ impl AccountRun<'_> {
         };
         let id = &model.packs()[pack].id;
         let grant = pack_grant(model, id, purchase, key).expect("checked when the scenario loaded");
+        self.apply_pack(pack, &grant, at_ms, scratch, tally);
+    }
+
+    /// Grants one pack bought at `at_ms`, counting its lot to the pack's class.
+    fn apply_pack(
+        &mut self,
+        pack: usize,
+        grant: &GrantRequest,
+        at_ms: TimeMs,
+        scratch: &mut Scratch,
+        tally: &mut CellTally,
+    ) {
         self.pack_class = (CLASS_PACKS + pack) as u8;
-        self.book.grant_into(&grant, at_ms, &mut scratch.events);
+        self.book.grant_into(grant, at_ms, &mut scratch.events);
         self.absorb(self.month, scratch, tally);
         tally.months[self.month].purchases[pack] += 1;
     }

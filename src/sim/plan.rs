@@ -7,7 +7,9 @@ use smol_str::{SmolStr, format_smolstr};
 
 use super::config::{Cell, EconomicsConfig, Flaw, Line, Served, Topup};
 use super::demand::UsageDraws;
-use crate::ledger::{AccountId, AccountSpec, Key, Name, TimeMs, calendar};
+use crate::accounts::{Purchase, pack_grant};
+use crate::check::AccountTerms;
+use crate::ledger::{AccountId, Key, Name, TimeMs, calendar};
 use crate::pricing::{DEFAULT_POOL, Model};
 
 /// Step keys built once (`s0`, `s1`, ...): most accounts take fewer steps than this, and a
@@ -43,13 +45,15 @@ impl Keys {
 
 /// One cell, ready to simulate its accounts.
 pub(super) struct CellPlan {
-    /// The account terms.
-    pub spec: AccountSpec,
+    /// Every account's terms and the packs it buys at the start (under `start:<i>`), for
+    /// its `Book` and for the checker, which explains each grant by them.
+    pub terms: AccountTerms,
     /// The vendor model, for pack purchases.
     pub model: Arc<Model>,
     /// The offer's plan.
     pub plan: Option<String>,
-    /// Packs bought at the start, by model index.
+    /// Packs bought at the start, by model index; `terms.grants[i]` is the grant of the
+    /// `i`-th.
     pub start_packs: Vec<usize>,
     /// The top-up policy and its pack's model index.
     pub topup: Option<Topup>,
@@ -90,13 +94,29 @@ impl CellPlan {
         let pack_index = |id: &str| model.packs().iter().position(|p| p.id == id);
         let pools: Vec<Name> = model.pools().iter().map(|p| p.id.as_str().into()).collect();
         let main_pool = pools.iter().position(|p| p == DEFAULT_POOL).unwrap_or(0);
-        let month_starts = (0..=u64::from(config.months))
+        let month_starts: Vec<TimeMs> = (0..=u64::from(config.months))
             .map(|m| calendar::add_months(config.start_ms, m).expect("months are few"))
             .collect();
+        let start_packs: Vec<usize> = offer.packs.iter().filter_map(|p| pack_index(p)).collect();
+        let purchase = Purchase {
+            plan: offer.plan.as_deref(),
+            anchor_ms: month_starts[0],
+            at_ms: month_starts[0],
+        };
+        let grants = (start_packs.iter().enumerate())
+            .map(|(i, &pack)| {
+                let id = &model.packs()[pack].id;
+                pack_grant(&model, id, purchase, format!("start:{i}"))
+                    .expect("checked when the scenario loaded")
+            })
+            .collect();
         CellPlan {
-            spec: cell.spec.clone(),
+            terms: AccountTerms {
+                spec: cell.spec.clone(),
+                grants,
+            },
             plan: offer.plan.clone(),
-            start_packs: offer.packs.iter().filter_map(|p| pack_index(p)).collect(),
+            start_packs,
             topup: offer.topup.clone(),
             topup_pack: offer.topup.as_ref().and_then(|t| pack_index(&t.pack)),
             lines: cell.lines.iter().map(own_copy).collect(),

@@ -1,5 +1,7 @@
-//! Checking an economics run: the same invariants as `run` (I1–I8, by the same
-//! [`Checker`]), plus I12 for top-up policies, with memory bounded per account.
+//! Checking an economics run: the same invariants as `run` (I1–I11, by the same
+//! [`Checker`], each account judged against its plan's terms and start packs so that every
+//! grant is explained and I11 follows the renewal schedule), plus I12 for top-up policies,
+//! which explains the purchases, with memory bounded per account.
 //!
 //! The full checker keeps every key of a run, which at 120 million steps would not fit in
 //! memory. Accounts here never interact (a workspace pool is one account), and the engine
@@ -12,10 +14,12 @@
 
 pub(crate) mod topups;
 
-use crate::check::{Checker, DEFAULT_VIOLATION_CAP, StepRecord, Verdict, Violation, Violations};
+use crate::check::{
+    AccountTerms, Checker, DEFAULT_VIOLATION_CAP, StepRecord, Verdict, Violation, Violations,
+};
 use crate::ledger::{AccountId, Event, TimeMs};
 use crate::sim::config::Topup;
-use topups::TopupAudit;
+use topups::{TOPUP_KEY_PREFIX, TopupAudit};
 
 /// One account's checks while it runs.
 pub(crate) struct AccountAudit<'a> {
@@ -25,13 +29,17 @@ pub(crate) struct AccountAudit<'a> {
 }
 
 impl<'a> AccountAudit<'a> {
+    /// The checks of `account`, judged against `terms` (top-ups are judged by I12, not by
+    /// the terms) and closed at the end of its last month, as the engine closes it.
     pub(crate) fn new(
         account: AccountId,
+        terms: &AccountTerms,
         rule: Option<&'a Topup>,
         month_starts: &'a [TimeMs],
     ) -> Self {
-        let mut checker = Checker::new();
+        let mut checker = Checker::new().with_terms_and_purchases(account, terms, TOPUP_KEY_PREFIX);
         checker.expect_steps();
+        checker.close_at(*month_starts.last().expect("at least one month"));
         AccountAudit {
             checker,
             topups: TopupAudit::new(account, rule, month_starts),
@@ -96,8 +104,10 @@ impl ShardAudit {
             counts,
             events: 0,
             steps: 0,
+            // Neutral in the merge, which ANDs them: the accounts' verdicts say what was
+            // checked.
             steps_checked: true,
-            terms_checked: false,
+            terms_checked: true,
             unknown_steps: 0,
             accounts: 0,
             holds: 0,
@@ -118,4 +128,96 @@ fn add_counts(mut into: Verdict, part: &Verdict) -> Verdict {
     into.holds += part.holds;
     into.charges += part.charges;
     into
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Invariant;
+    use crate::ledger::{AccountSpec, EventKind, LotSource, RecurringGrant};
+
+    /// An account whose plan grants 100 credits at the anchor and never again, so that
+    /// only its own grant and a top-up are explained.
+    fn terms(every_months: u32) -> AccountTerms {
+        let allowance = RecurringGrant {
+            label: "plan".into(),
+            source: LotSource::Allowance,
+            pool: "credits".into(),
+            credits: 100,
+            every_months,
+            cycle_months: 0,
+            priority: 0,
+        };
+        let spec = AccountSpec {
+            recurring: vec![allowance],
+            ..AccountSpec::default()
+        };
+        AccountTerms {
+            spec,
+            grants: Vec::new(),
+        }
+    }
+
+    fn grant(seq: u64, key: &str, lot: u32, source: LotSource) -> Event {
+        Event {
+            account: 0,
+            seq,
+            at_ms: 0,
+            kind: EventKind::Granted {
+                key: key.into(),
+                lot,
+                pool: "credits".into(),
+                source,
+                credits: 100,
+                expires_at_ms: None,
+                priority: 0,
+            },
+        }
+    }
+
+    fn verdict(terms: &AccountTerms, months: &[TimeMs], events: &[Event]) -> Verdict {
+        let mut audit = AccountAudit::new(0, terms, None, months);
+        events.iter().for_each(|e| audit.observe(e));
+        let mut shard = ShardAudit::default();
+        audit.finish(&mut shard);
+        shard.finish()
+    }
+
+    /// The engine's month boundaries: calendar months from the epoch.
+    fn month_starts(months: u64) -> Vec<TimeMs> {
+        let start = |m| crate::ledger::calendar::add_months(0, m).unwrap();
+        (0..=months).map(start).collect()
+    }
+
+    fn count(verdict: &Verdict, invariant: Invariant) -> u64 {
+        verdict.counts.get(&invariant).copied().unwrap_or(0)
+    }
+
+    #[test]
+    fn the_accounts_terms_explain_their_grants_and_leave_top_ups_to_i12() {
+        let once = terms(0);
+        let months = month_starts(1);
+        let renewal = grant(0, "renew:plan:0", 0, LotSource::Allowance);
+        let fine = verdict(&once, &months, std::slice::from_ref(&renewal));
+        assert!(fine.ok && fine.terms_checked, "{fine:?}");
+        assert!(
+            fine.notes.iter().all(|n| !n.contains("no setup")),
+            "{fine:?}"
+        );
+        let topup = grant(1, "topup:0", 1, LotSource::Pack);
+        let with_topup = verdict(&once, &months, &[renewal.clone(), topup]);
+        assert_eq!(count(&with_topup, Invariant::I3), 0, "{with_topup:?}");
+        let forged = grant(1, "gift:1", 1, LotSource::Promotion);
+        let caught = verdict(&once, &months, &[renewal, forged]);
+        assert_eq!(count(&caught, Invariant::I3), 1, "{caught:?}");
+    }
+
+    #[test]
+    fn a_renewal_the_engine_skipped_is_caught_at_the_accounts_close() {
+        let monthly = terms(1);
+        let months = month_starts(2);
+        let first = grant(0, "renew:plan:0", 0, LotSource::Allowance);
+        let missed = verdict(&monthly, &months, &[first]);
+        assert_eq!(count(&missed, Invariant::I11), 1, "{missed:?}");
+    }
 }
